@@ -13,6 +13,8 @@ namespace etcd {
 
 struct Error {
   std::string message;
+  // Module-defined code for callers that branch on the kind of failure (0 = unspecified).
+  int code = 0;
 };
 
 template <typename T>
