@@ -27,7 +27,11 @@ struct Config {
   // Stable state to resume from; must outlive the node.
   Storage* storage = nullptr;
   // Last index the application has applied (on restart); committed entries <= applied are
-  // not handed out again.
+  // not handed out again. Raft's membership comes from the snapshot's ConfState plus the
+  // conf changes the application re-applies, so pass an index no later than the newest
+  // snapshot's when conf changes may follow it, and call apply_conf_change for every
+  // conf change entry handed out even if the state machine already holds it (etcd server
+  // does the same).
   Index applied;
   // Upper bound on the bytes of entries in one append message (at least one entry is sent).
   uint64_t max_size_per_msg_bytes = 1024 * 1024;

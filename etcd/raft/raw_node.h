@@ -13,21 +13,13 @@
 
 #include "etcd/common/result.h"
 #include "etcd/raft/config.h"
+#include "etcd/raft/errors.h"
 #include "etcd/raft/ready.h"
 
 namespace etcd::raft {
 
 class Raft;
 
-// Error codes in etcd::Error::code returned by proposals and step().
-enum NodeErrorCode : int {
-  kErrProposalDropped = 10,    // no leader known, leadership transfer pending, or too large
-  kErrStepLocalMsg = 11,       // a local-only message type arrived from the network
-  kErrStepPeerNotFound = 12,   // response from a node not in the configuration
-  kErrConfChangePending = 13,  // leader already has an unapplied conf change
-};
-
-struct Progress;
 
 struct FollowerStatus {
   NodeId id;
