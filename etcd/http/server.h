@@ -1,0 +1,49 @@
+// Server: accepts HTTP/1.1 connections on any number of addresses and hands each request
+// to one Handler as an Exchange. Runs on the io_context threads it is given; each
+// connection is serialised on its own strand. Plain TCP today; TLS wraps the same sessions.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "etcd/common/asio.h"
+#include "etcd/common/result.h"
+#include "etcd/http/exchange.h"
+#include "etcd/http/limits.h"
+
+namespace etcd::http {
+
+class Session;
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, Limits limits, Handler handler);
+  ~Server();
+
+  // Binds host:port (port 0 picks a free one). Errors name the address, e.g.
+  // "listen tcp 127.0.0.1:2379: address already in use".
+  Result<uint16_t> listen(const std::string& host, uint16_t port);
+  // Closes the listeners and every open connection (their exchanges are aborted).
+  void stop();
+  size_t connection_count() const { return connections_->load(); }
+
+ private:
+  struct Listener;
+  void accept(std::shared_ptr<Listener> listener);
+  void on_accept(std::shared_ptr<Listener> listener, boost::system::error_code ec,
+                 boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& io_;
+  Limits limits_;
+  Handler handler_;
+  std::shared_ptr<std::atomic<size_t>> connections_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<Listener>> listeners_;
+  std::vector<std::weak_ptr<Session>> sessions_;
+  bool stopped_ = false;
+};
+
+}  // namespace etcd::http

@@ -1,0 +1,181 @@
+#include "etcd/http/session.h"
+
+namespace etcd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+Session::Session(asio::ip::tcp::socket socket, const Limits& limits, Handler handler)
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      limits_(limits),
+      handler_(std::move(handler)) {}
+
+void Session::start() {
+  boost::system::error_code ec;
+  auto endpoint = socket_.remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  arm_timer();
+  read_more();
+}
+
+void Session::close() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_closed(); });
+}
+
+void Session::read_more() {
+  if (closed_ || reading_ || close_after_write_) return;
+  // Backpressure: stop reading pipelined requests once enough is buffered.
+  if (current_ && buffer_.size() >= limits_.pipelined_bytes_max) return;
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(read_chunk_),
+                          [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                            self->on_read(ec, n);
+                          });
+}
+
+void Session::on_read(boost::system::error_code ec, size_t n) {
+  reading_ = false;
+  if (ec) {
+    on_closed();
+    return;
+  }
+  const size_t copied = asio::buffer_copy(buffer_.prepare(n), asio::buffer(read_chunk_, n));
+  buffer_.commit(copied);
+  parse_buffered();
+  read_more();
+}
+
+void Session::parse_buffered() {
+  while (!current_ && !closed_ && !close_after_write_ && buffer_.size() > 0) {
+    if (!parser_) {
+      parser_.emplace();
+      parser_->header_limit(static_cast<uint32_t>(limits_.header_bytes_max));
+      parser_->body_limit(limits_.body_bytes_max);
+      parser_->eager(true);
+      sent_continue_ = false;
+      arm_timer();
+    }
+    beast::error_code ec;
+    const size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec && ec != bhttp::error::need_more) {
+      if (ec == bhttp::error::body_limit) return reject(413, "request body too large");
+      if (ec == bhttp::error::header_limit) return reject(431, "request headers too large");
+      return reject(400, "malformed HTTP request: " + ec.message());
+    }
+    if (parser_->is_header_done() && !parser_->is_done() && !sent_continue_) {
+      // curl waits a second for this before sending a body; answer at once.
+      if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
+        sent_continue_ = true;
+        enqueue("HTTP/1.1 100 Continue\r\n\r\n");
+      }
+    }
+    if (ec == bhttp::error::need_more && used == 0) return;
+    if (parser_->is_done()) dispatch();
+  }
+}
+
+void Session::dispatch() {
+  auto req = parser_->release();
+  parser_.reset();
+  Request request;
+  request.method = std::string(req.method_string());
+  request.target = std::string(req.target());
+  request.keep_alive = req.keep_alive();
+  request.remote_address = remote_;
+  request.headers.reserve(8);
+  for (const auto& field : req) {
+    request.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+  }
+  request.body = std::move(req.body());
+  current_keep_alive_ = request.keep_alive;
+  current_ = std::make_shared<Exchange>(std::move(request), weak_from_this());
+  timer_.cancel();  // no timeout while the handler works (watches may wait for hours)
+  handler_(current_);
+}
+
+void Session::post_complete(Exchange* exchange, std::string bytes, bool finished) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), exchange,
+                                      bytes = std::move(bytes), finished]() mutable {
+    if (self->closed_ || self->current_.get() != exchange) return;
+    self->enqueue(std::move(bytes));
+    if (!finished) return;
+    self->current_.reset();
+    if (!self->current_keep_alive_) {
+      self->close_after_write_ = true;
+      return;
+    }
+    self->arm_timer();
+    self->parse_buffered();
+    self->read_more();
+  });
+}
+
+void Session::reject(int status, std::string_view message) {
+  Response r{.status = status};
+  r.set("Content-Type", "text/plain; charset=utf-8");
+  r.body = std::string(message);
+  parser_.reset();
+  enqueue(serialize(r, false));
+  close_after_write_ = true;
+}
+
+void Session::enqueue(std::string bytes) {
+  write_queue_.push_back(std::move(bytes));
+  if (!writing_) write_next();
+}
+
+void Session::write_next() {
+  if (closed_) return;
+  if (write_queue_.empty()) {
+    writing_ = false;
+    if (close_after_write_) {
+      boost::system::error_code ignored;
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      on_closed();
+    }
+    return;
+  }
+  writing_ = true;
+  // Everything queued goes out in one write: fewer syscalls under load.
+  auto out = std::make_shared<std::string>(std::move(write_queue_.front()));
+  write_queue_.pop_front();
+  while (!write_queue_.empty()) {
+    *out += write_queue_.front();
+    write_queue_.pop_front();
+  }
+  asio::async_write(socket_, asio::buffer(*out),
+                    [self = shared_from_this(), out](boost::system::error_code ec, size_t) {
+                      if (ec) return self->on_closed();
+                      self->write_next();
+                    });
+}
+
+void Session::arm_timer() {
+  if (closed_ || current_) return;
+  const bool mid_request = parser_.has_value() || buffer_.size() > 0;
+  const int64_t ms = mid_request ? limits_.request_timeout_ms : limits_.idle_timeout_ms;
+  timer_.expires_after(std::chrono::milliseconds(ms));
+  timer_.async_wait([self = shared_from_this(), mid_request](boost::system::error_code ec) {
+    if (ec || self->closed_ || self->current_) return;  // re-armed, cancelled or busy
+    if (mid_request) return self->reject(408, "request timed out");
+    self->on_closed();
+  });
+}
+
+void Session::on_closed() {
+  if (closed_) return;
+  closed_ = true;
+  timer_.cancel();
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  if (current_) {
+    current_->abort();
+    current_.reset();
+  }
+}
+
+}  // namespace etcd::http

@@ -1,0 +1,64 @@
+// Session: one client connection. A single read loop feeds bytes to a Beast request parser;
+// complete requests are dispatched one at a time (responses go out in request order, so
+// pipelining is safe), and while a request is being answered the read loop keeps running
+// so that a client hanging up is noticed at once (its Exchange is aborted, releasing e.g. a
+// watcher). All state lives on the connection's strand. Internal to etcd/http.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "etcd/common/asio.h"
+#include "etcd/http/exchange.h"
+#include "etcd/http/limits.h"
+
+namespace etcd::http {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, const Limits& limits, Handler handler);
+
+  void start();
+  void close();  // from any thread
+
+  // Called by Exchange (posted onto the strand).
+  void post_complete(Exchange* exchange, std::string bytes, bool finished);
+
+ private:
+  void read_more();
+  void on_read(boost::system::error_code ec, size_t n);
+  void parse_buffered();
+  void dispatch();
+  void reject(int status, std::string_view message);
+  void enqueue(std::string bytes);
+  void write_next();
+  void arm_timer();
+  void on_closed();
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  const Limits& limits_;
+  Handler handler_;
+  // Parsing consumes from buffer_ while a read may be outstanding, so reads land in
+  // read_chunk_ and are appended on completion (never read into buffer_ directly).
+  boost::beast::flat_buffer buffer_;
+  std::array<char, 16 * 1024> read_chunk_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<Exchange> current_;
+  bool current_keep_alive_ = true;
+  bool sent_continue_ = false;
+  std::deque<std::string> write_queue_;
+  bool writing_ = false;
+  bool reading_ = false;
+  bool close_after_write_ = false;
+  bool closed_ = false;
+  std::string remote_;
+};
+
+}  // namespace etcd::http
