@@ -1,0 +1,180 @@
+#include "etcd/store/database.h"
+
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace etcd::store {
+namespace {
+
+// sqlite3_bind_blob(nullptr) would bind NULL; an empty value must stay an empty blob.
+const char kEmpty[1] = {0};
+
+// The 16-byte magic every SQLite database file starts with.
+constexpr std::string_view kSqliteMagic("SQLite format 3\0", 16);
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using SqlitePtr = std::unique_ptr<sqlite3, SqliteCloser>;
+
+Error sqlite_error(sqlite3* db, std::string_view what) {
+  std::string message(what);
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+  return Error{std::move(message)};
+}
+
+// Loads `bytes` into a fresh private in-memory connection. A WAL-mode image has the
+// file-format bytes (offsets 18, 19) set to 2; an in-memory database cannot use WAL,
+// so they are set back to 1 (rollback journal), which is how the image reads anyway.
+Result<SqlitePtr> load_image(std::string_view bytes) {
+  if (bytes.size() < 100 || bytes.substr(0, 16) != kSqliteMagic) {
+    return Error{"snapshot: not an SQLite database image"};
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  SqlitePtr db(raw);
+  if (rc != SQLITE_OK) return sqlite_error(raw, "snapshot: open");
+  auto* copy = static_cast<unsigned char*>(sqlite3_malloc64(bytes.size()));
+  if (copy == nullptr) return Error{"snapshot: out of memory"};
+  std::memcpy(copy, bytes.data(), bytes.size());
+  copy[18] = 1;
+  copy[19] = 1;
+  rc = sqlite3_deserialize(db.get(), "main", copy, static_cast<sqlite3_int64>(bytes.size()),
+                           static_cast<sqlite3_int64>(bytes.size()),
+                           SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+  if (rc != SQLITE_OK) return sqlite_error(db.get(), "snapshot: deserialize");
+  return db;
+}
+
+Result<void> check_integrity(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr) != SQLITE_OK) {
+    return sqlite_error(db, "snapshot: integrity_check");
+  }
+  int rc = sqlite3_step(stmt);
+  bool ok = rc == SQLITE_ROW &&
+            std::strcmp(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "ok") == 0;
+  sqlite3_finalize(stmt);
+  if (!ok) return Error{"snapshot: database image fails integrity_check"};
+  return Ok{};
+}
+
+}  // namespace
+
+void sqlite_fatal(sqlite3* db, std::string_view what) {
+  std::fprintf(stderr, "store: fatal SQLite error in %.*s: %s\n", static_cast<int>(what.size()),
+               what.data(), db != nullptr ? sqlite3_errmsg(db) : "(no connection)");
+  std::fflush(stderr);
+  std::abort();
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt_, nullptr) != SQLITE_OK) {
+    sqlite_fatal(db, sql);
+  }
+}
+
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
+
+Statement& Statement::bind(int index, std::string_view blob) {
+  const char* data = blob.empty() ? kEmpty : blob.data();
+  if (sqlite3_bind_blob64(stmt_, index, data, blob.size(), SQLITE_STATIC) != SQLITE_OK) {
+    sqlite_fatal(db_, sqlite3_sql(stmt_));
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) sqlite_fatal(db_, sqlite3_sql(stmt_));
+  return *this;
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite_fatal(db_, sqlite3_sql(stmt_));
+}
+
+void Statement::run() {
+  StatementScope scope(*this);
+  if (step()) sqlite_fatal(db_, "statement returned a row where none was expected");
+}
+
+std::string_view Statement::blob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr || size <= 0) return {};
+  return {static_cast<const char*>(data), static_cast<size_t>(size)};
+}
+
+int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  SqlitePtr db(raw);
+  if (rc != SQLITE_OK) return sqlite_error(raw, "open " + path);
+  const char* pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+  char* message = nullptr;
+  if (sqlite3_exec(db.get(), pragmas, nullptr, nullptr, &message) != SQLITE_OK) {
+    Error error{"open " + path + ": " + (message != nullptr ? message : "pragma failed")};
+    sqlite3_free(message);
+    return error;
+  }
+  return std::unique_ptr<Database>(new Database(db.release()));
+}
+
+Database::~Database() {
+  sqlite3_close_v2(db_);
+}
+
+void Database::exec(std::string_view sql) {
+  std::string text(sql);
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+    sqlite_fatal(db_, sql);
+  }
+}
+
+std::string Database::serialize() {
+  sqlite3_int64 size = 0;
+  unsigned char* data = sqlite3_serialize(db_, "main", &size, 0);
+  if (data == nullptr) sqlite_fatal(db_, "sqlite3_serialize");
+  std::string out(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
+  sqlite3_free(data);
+  return out;
+}
+
+Result<void> Database::replace_with(std::string_view bytes, const ImageCheck& check) {
+  auto source = load_image(bytes);
+  if (!source) return source.error();
+  if (auto checked = check_integrity(source->get()); !checked) return checked.error();
+  if (auto checked = check(source->get()); !checked) return checked.error();
+  sqlite3_backup* backup = sqlite3_backup_init(db_, "main", source->get(), "main");
+  if (backup == nullptr) return sqlite_error(db_, "snapshot: backup_init");
+  int rc = sqlite3_backup_step(backup, -1);
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) return sqlite_error(db_, "snapshot: backup");
+  return Ok{};
+}
+
+}  // namespace etcd::store

@@ -1,0 +1,98 @@
+// A thin RAII layer over one SQLite connection: open with the store's pragmas, prepared
+// statements (prepared once, reused), transactions, and whole-database copy in and out
+// (sqlite3_serialize / backup API) for raft snapshots.
+//
+// Owns the connection. Never used from two threads: the store's owner thread only.
+// SQL errors while reading or writing an open database are environment failures the
+// store cannot recover from (disk full, I/O error, corruption): they print the SQLite
+// message and abort, and raft replays the WAL after a restart. Opening and restoring
+// return errors as values.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "etcd/common/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace etcd::store {
+
+class Statement {
+ public:
+  // `sql` is the project's own text: a prepare failure is a bug and aborts.
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Parameters are 1-based, as in SQLite. Text is always bound as a BLOB so that paths
+  // and values are compared and stored byte for byte (no UTF-8 assumptions).
+  Statement& bind(int index, std::string_view blob);
+  Statement& bind(int index, int64_t value);
+  Statement& bind(int index, uint64_t value) { return bind(index, static_cast<int64_t>(value)); }
+
+  // Advances; true when a row is available. Aborts on an SQLite error.
+  bool step();
+  // Runs a statement that returns no rows, then resets it.
+  void run();
+  // Column accessors for the current row (0-based). The view lives until the next step.
+  std::string_view blob(int column) const;
+  int64_t int64(int column) const;
+  bool is_null(int column) const;
+  // Ends the current execution and clears bindings; releases the read snapshot.
+  void reset();
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Resets a statement when the scope ends, so no statement keeps a read open.
+class StatementScope {
+ public:
+  explicit StatementScope(Statement& statement) : statement_(statement) {}
+  ~StatementScope() { statement_.reset(); }
+  StatementScope(const StatementScope&) = delete;
+  StatementScope& operator=(const StatementScope&) = delete;
+
+ private:
+  Statement& statement_;
+};
+
+class Database {
+ public:
+  // Opens (creating if needed) the database at `path`; ":memory:" gives a private
+  // in-memory database. Sets journal_mode=WAL (file databases) and synchronous=NORMAL.
+  static Result<std::unique_ptr<Database>> open(const std::string& path);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  sqlite3* handle() { return db_; }
+  // Runs semicolon-separated SQL with no results; aborts on error.
+  void exec(std::string_view sql);
+
+  // A consistent copy of the whole database as bytes (an SQLite database image).
+  // Must not be called inside a transaction.
+  std::string serialize();
+  // Checks an image before it replaces anything: gets a read-only look at it.
+  using ImageCheck = std::function<Result<void>(sqlite3* image)>;
+  // Replaces the whole database with the image `bytes` in one transaction (backup API).
+  // The image is checked first (SQLite header, integrity_check, then `check`); nothing
+  // changes on error. Must not be called inside a transaction.
+  Result<void> replace_with(std::string_view bytes, const ImageCheck& check);
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+// Prints the SQLite error of `db` with `what` and aborts.
+[[noreturn]] void sqlite_fatal(sqlite3* db, std::string_view what);
+
+}  // namespace etcd::store
