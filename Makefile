@@ -2,11 +2,13 @@
 SHELL := /bin/bash
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: all deps configure build build-asan run test test-unit test-asan bench fmt clean
+.PHONY: all deps configure build build-asan build-fuzz run test test-unit test-asan fuzz bench fmt \
+	clean
 
 all: build
 
@@ -19,22 +21,35 @@ $(BUILD_DIR)/build.ninja:
 $(ASAN_DIR)/build.ninja:
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCORESTACK_SANITIZE=ON $(CMAKE_FLAGS)
 
+# libFuzzer needs clang; only the fuzz targets (and what they link) are built in this tree.
+$(FUZZ_DIR)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCORESTACK_FUZZ=ON $(CMAKE_FLAGS)
+
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 
 build-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR)
 
+build-fuzz: deps $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) --target fuzzers
+
 # Starts the local demo in the foreground (Ctrl-C stops it).
 run: build
 	@scripts/run-local $(BUILD_DIR)
 
-# Every tier this machine supports, on the normal build and then the sanitizer build.
+# Every tier this machine supports, on the normal build, the sanitizer build, then the
+# fuzz targets (built by run-tests in $(FUZZ_DIR)).
 test: build build-asan
-	@scripts/run-tests $(BUILD_DIR) $(ASAN_DIR)
+	@scripts/run-tests $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -L unit
+
+# Every libFuzzer target for 60 s on its committed seed corpus.
+fuzz: build-fuzz
+	cd $(FUZZ_DIR) && ctest $(CTEST_FLAGS) -L fuzz
 
 bench: build
 	@scripts/run-bench $(BUILD_DIR)
@@ -44,4 +59,4 @@ fmt:
 	@echo "formatted $$(git ls-files '*.cc' '*.h' | wc -l) files"
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -18,3 +18,29 @@ function(corestack_test target)
     DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
 endfunction()
+
+# corestack_fuzzer(<target> SOURCE <file> CORPUS <dir under the source dir> LIBS <...>)
+# A libFuzzer target (fuzz tree only), registered with ctest as <target> (label fuzz),
+# running FUZZ_SECONDS on the committed seed corpus; new inputs stay in the build tree.
+set(FUZZ_SECONDS 60 CACHE STRING "libFuzzer -max_total_time of each fuzz test")
+if(CORESTACK_FUZZ AND NOT TARGET fuzzers)
+  add_custom_target(fuzzers)
+endif()
+
+function(corestack_fuzzer target)
+  if(NOT CORESTACK_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(F "" "SOURCE;CORPUS" "LIBS" ${ARGN})
+  add_executable(${target} ${F_SOURCE})
+  corestack_warnings(${target})
+  target_link_options(${target} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${target} PRIVATE ${F_LIBS})
+  set(found ${CMAKE_CURRENT_BINARY_DIR}/corpus/${target})
+  file(MAKE_DIRECTORY ${found})
+  add_test(NAME ${target}
+    COMMAND ${target} -max_total_time=${FUZZ_SECONDS} -timeout=10 -rss_limit_mb=2048
+            -print_final_stats=1 ${found} ${CMAKE_CURRENT_SOURCE_DIR}/${F_CORPUS})
+  set_tests_properties(${target} PROPERTIES LABELS fuzz TIMEOUT 300)
+  add_dependencies(fuzzers ${target})
+endfunction()

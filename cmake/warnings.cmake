@@ -8,3 +8,13 @@ if(CORESTACK_SANITIZE)
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# The fuzz tree (make fuzz): clang, every library instrumented for coverage feedback, and
+# the sanitizers on; corestack_fuzzer() links the libFuzzer driver into each target.
+if(CORESTACK_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "CORESTACK_FUZZ=ON needs clang: CC=clang CXX=clang++")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

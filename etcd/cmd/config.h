@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "etcd/cmd/url.h"
+#include "etcd/common/url.h"
 
 namespace etcd::cmd {
 

@@ -4,9 +4,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <systemd/sd-daemon.h>
+
 #include "etcd/cmd/config.h"
+#include "etcd/cmd/server_config.h"
+#include "etcd/common/asio.h"
 #include "etcd/common/log.h"
 
 extern char** environ;
@@ -20,6 +25,34 @@ std::vector<std::string> environment_names() {
     names.push_back(entry.substr(0, entry.find('=')));
   }
   return names;
+}
+
+// Runs the member until SIGTERM/SIGINT or until it is removed from the cluster.
+int run(const etcd::cmd::Config& config) {
+  auto server = etcd::server::EtcdServer::start(etcd::cmd::to_server_config(config));
+  if (!server) {
+    spdlog::critical("{}", server.error().message);
+    return 1;
+  }
+  auto& member = **server;
+  member.on_ready([] {
+    spdlog::info("ready to serve client requests");
+    sd_notify(0, "READY=1");
+  });
+  boost::asio::io_context signals_io;
+  boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+  signals.async_wait([&member](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    sd_notify(0, "STOPPING=1");
+    member.stop();
+  });
+  std::thread signal_thread([&signals_io] { signals_io.run(); });
+  member.wait();
+  signals_io.stop();
+  signal_thread.join();
+  spdlog::info("member {:x} stopped", member.id().value);
+  return 0;
 }
 
 }  // namespace
@@ -39,6 +72,13 @@ int main(int argc, char** argv) {
   }
   etcd::log::init({.debug = outcome.config.debug, .name = "etcd2"});
   for (const auto& warning : outcome.warnings) spdlog::warn("{}", warning);
-  spdlog::error("the etcd2 server is not built yet (issue 5)");
-  return 1;
+  if (outcome.config.proxy != etcd::cmd::ProxyMode::off) {
+    spdlog::error("--proxy {} is not supported yet", outcome.config.proxy == etcd::cmd::ProxyMode::on ? "on" : "readonly");
+    return 1;
+  }
+  if (!outcome.config.discovery.empty() || !outcome.config.discovery_srv.empty()) {
+    spdlog::error("bootstrap by discovery is not supported yet; use --initial-cluster");
+    return 1;
+  }
+  return run(outcome.config);
 }

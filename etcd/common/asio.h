@@ -7,4 +7,11 @@
 
 #include <utility>
 
+// Boost 1.74 only recognises clang's coroutines TS, not C++20 coroutines; tell it they are
+// there so awaitable/co_spawn exist under clang too (the fuzz tree builds with clang 14).
+#if defined(__clang__) && !defined(BOOST_ASIO_HAS_CO_AWAIT)
+#define BOOST_ASIO_HAS_CO_AWAIT 1
+#define BOOST_ASIO_HAS_STD_COROUTINE 1
+#endif
+
 #include <boost/asio.hpp>

@@ -1,8 +1,8 @@
-#include "etcd/cmd/url.h"
+#include "etcd/common/url.h"
 
 #include <charconv>
 
-namespace etcd::cmd {
+namespace etcd {
 namespace {
 
 std::vector<std::string_view> split(std::string_view text, char sep) {
@@ -93,4 +93,4 @@ Result<std::vector<ClusterEntry>> parse_initial_cluster(std::string_view text) {
   return entries;
 }
 
-}  // namespace etcd::cmd
+}  // namespace etcd

@@ -9,7 +9,7 @@
 
 #include "etcd/common/result.h"
 
-namespace etcd::cmd {
+namespace etcd {
 
 struct Url {
   std::string scheme;  // http, https, unix or unixs
@@ -34,4 +34,4 @@ struct ClusterEntry {
 };
 Result<std::vector<ClusterEntry>> parse_initial_cluster(std::string_view text);
 
-}  // namespace etcd::cmd
+}  // namespace etcd

@@ -4,18 +4,22 @@
 
 namespace etcd::http {
 
-Exchange::Exchange(Request request, std::weak_ptr<Session> session)
-    : request_(std::move(request)), session_(std::move(session)) {}
+Exchange::Exchange(Request request, std::weak_ptr<Session> session,
+                   const ResponseObserver* observer)
+    : request_(std::move(request)), session_(std::move(session)), observer_(observer) {}
 
 void Exchange::respond(Response response) {
   if (completed_.exchange(true)) return;
+  if (observer_ && *observer_) (*observer_)(request_, response.status);
   if (auto s = session_.lock()) {
-    s->post_complete(this, serialize(response, request_.keep_alive), true);
+    s->post_complete(this, serialize(response, request_.keep_alive, request_.method == "HEAD"),
+                     true);
   }
 }
 
 void Exchange::begin_stream(Response head) {
   if (completed_.load()) return;
+  if (observer_ && *observer_) (*observer_)(request_, head.status);
   if (auto s = session_.lock()) {
     s->post_complete(this, serialize_stream_head(head, request_.keep_alive), false);
   }

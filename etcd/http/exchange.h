@@ -15,9 +15,12 @@ namespace etcd::http {
 
 class Session;
 
+// Told about every answer (status of a response, or of a stream's head), e.g. for metrics.
+using ResponseObserver = std::function<void(const Request& request, int status)>;
+
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(Request request, std::weak_ptr<Session> session);
+  Exchange(Request request, std::weak_ptr<Session> session, const ResponseObserver* observer);
 
   const Request& request() const { return request_; }
 
@@ -37,6 +40,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
  private:
   Request request_;
   std::weak_ptr<Session> session_;
+  const ResponseObserver* observer_;  // owned by the Server, which outlives its exchanges
   std::mutex mutex_;  // guards on_abort_ against abort() racing with on_abort()
   std::function<void()> on_abort_;
   std::atomic<bool> aborted_{false};

@@ -80,14 +80,14 @@ const std::string* Request::header(std::string_view name) const {
   return nullptr;
 }
 
-std::string serialize(const Response& r, bool keep_alive) {
+std::string serialize(const Response& r, bool keep_alive, bool head_request) {
   std::string out;
   out.reserve(256 + r.body.size());
   append_head(out, r, keep_alive);
   out += "Content-Length: ";
   out += std::to_string(r.body.size());
   out += "\r\n\r\n";
-  out += r.body;
+  if (!head_request) out += r.body;
   return out;
 }
 

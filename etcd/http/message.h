@@ -37,8 +37,9 @@ struct Response {
   void set(std::string name, std::string value) { headers.push_back({std::move(name), std::move(value)}); }
 };
 
-// Serialises a complete response (Content-Length framing).
-std::string serialize(const Response& response, bool keep_alive);
+// Serialises a complete response (Content-Length framing). `head_request`: an answer to
+// HEAD carries the headers (Content-Length of the body it would have) but not the body.
+std::string serialize(const Response& response, bool keep_alive, bool head_request = false);
 // Serialises the head of a chunked response; the body follows as chunks.
 std::string serialize_stream_head(const Response& head, bool keep_alive);
 std::string serialize_chunk(std::string_view data);

@@ -34,10 +34,11 @@ class ConnectionToken {
 
 }  // namespace
 
-Server::Server(asio::io_context& io, Limits limits, Handler handler)
+Server::Server(asio::io_context& io, Limits limits, Handler handler, ResponseObserver observer)
     : io_(io),
       limits_(limits),
       handler_(std::move(handler)),
+      observer_(std::move(observer)),
       connections_(std::make_shared<std::atomic<size_t>>(0)) {}
 
 Server::~Server() { stop(); }
@@ -86,7 +87,8 @@ void Server::on_accept(std::shared_ptr<Listener> listener, boost::system::error_
   } else {
     auto token = std::make_shared<ConnectionToken>(connections_);
     auto handler = [h = handler_, token](std::shared_ptr<Exchange> e) { h(std::move(e)); };
-    auto session = std::make_shared<Session>(std::move(socket), limits_, std::move(handler));
+    auto session =
+        std::make_shared<Session>(std::move(socket), limits_, std::move(handler), &observer_);
     {
       std::lock_guard lock(mutex_);
       if (stopped_) return;

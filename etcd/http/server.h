@@ -20,7 +20,8 @@ class Session;
 
 class Server {
  public:
-  Server(boost::asio::io_context& io, Limits limits, Handler handler);
+  Server(boost::asio::io_context& io, Limits limits, Handler handler,
+         ResponseObserver observer = {});
   ~Server();
 
   // Binds host:port (port 0 picks a free one). Errors name the address, e.g.
@@ -39,6 +40,7 @@ class Server {
   boost::asio::io_context& io_;
   Limits limits_;
   Handler handler_;
+  ResponseObserver observer_;
   std::shared_ptr<std::atomic<size_t>> connections_;
   std::mutex mutex_;
   std::vector<std::shared_ptr<Listener>> listeners_;

@@ -6,11 +6,13 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
-Session::Session(asio::ip::tcp::socket socket, const Limits& limits, Handler handler)
+Session::Session(asio::ip::tcp::socket socket, const Limits& limits, Handler handler,
+                 const ResponseObserver* observer)
     : socket_(std::move(socket)),
       timer_(socket_.get_executor()),
       limits_(limits),
-      handler_(std::move(handler)) {}
+      handler_(std::move(handler)),
+      observer_(observer) {}
 
 void Session::start() {
   boost::system::error_code ec;
@@ -92,7 +94,7 @@ void Session::dispatch() {
   }
   request.body = std::move(req.body());
   current_keep_alive_ = request.keep_alive;
-  current_ = std::make_shared<Exchange>(std::move(request), weak_from_this());
+  current_ = std::make_shared<Exchange>(std::move(request), weak_from_this(), observer_);
   timer_.cancel();  // no timeout while the handler works (watches may wait for hours)
   handler_(current_);
 }

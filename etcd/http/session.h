@@ -22,7 +22,8 @@ namespace etcd::http {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, const Limits& limits, Handler handler);
+  Session(boost::asio::ip::tcp::socket socket, const Limits& limits, Handler handler,
+          const ResponseObserver* observer);
 
   void start();
   void close();  // from any thread
@@ -45,6 +46,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::steady_timer timer_;
   const Limits& limits_;
   Handler handler_;
+  const ResponseObserver* observer_;
   // Parsing consumes from buffer_ while a read may be outstanding, so reads land in
   // read_chunk_ and are appended on completion (never read into buffer_ directly).
   boost::beast::flat_buffer buffer_;

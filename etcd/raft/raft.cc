@@ -1,6 +1,7 @@
 #include "etcd/raft/raft.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "etcd/common/assert.h"
 #include "etcd/raft/codec.h"
@@ -48,10 +49,15 @@ void Raft::load_state(const HardState& state) {
   vote_ = state.vote;
 }
 
+std::string hex(NodeId id) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%lx", static_cast<unsigned long>(id.value));
+  return buf;
+}
+
 void Raft::log_line(LogLevel level, const std::string& text) const {
   if (logger_ == nullptr) return;
-  logger_->log(level, std::to_string(id_.value) + " [term " + std::to_string(term_.value) +
-                          "] " + text);
+  logger_->log(level, hex(id_) + " [term " + std::to_string(term_.value) + "] " + text);
 }
 
 bool Raft::has_pending_conf_change_to_apply() const {
@@ -86,7 +92,7 @@ void Raft::become_follower(Term term, NodeId lead) {
   reset(term);
   lead_ = lead;
   role_ = Role::follower;
-  log_line(LogLevel::info, "became follower, leader " + std::to_string(lead.value));
+  log_line(LogLevel::info, "became follower, leader " + hex(lead));
 }
 
 void Raft::become_pre_candidate() {

@@ -18,6 +18,9 @@
 
 namespace etcd::raft {
 
+// Member IDs in log lines, as etcd prints them (lower-case hex).
+std::string hex(NodeId id);
+
 class Raft {
  public:
   explicit Raft(const Config& config);

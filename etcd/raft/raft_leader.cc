@@ -142,8 +142,8 @@ void Raft::leader_transfer(const Message& m, const Progress& pr) {
   }
   if (lead_transferee_ != kNoNode) {
     // One transfer at a time: refuse rather than silently replacing the pending one.
-    log_line(LogLevel::info, "refused transfer to " + std::to_string(transferee.value) +
-                                 ": transfer to " + std::to_string(lead_transferee_.value) +
+    log_line(LogLevel::info, "refused transfer to " + hex(transferee) +
+                                 ": transfer to " + hex(lead_transferee_) +
                                  " pending");
     return;
   }
@@ -151,7 +151,7 @@ void Raft::leader_transfer(const Message& m, const Progress& pr) {
   // The transfer must finish within an election timeout (§3.10).
   election_elapsed_ = 0;
   lead_transferee_ = transferee;
-  log_line(LogLevel::info, "transferring leadership to " + std::to_string(transferee.value));
+  log_line(LogLevel::info, "transferring leadership to " + hex(transferee));
   if (pr.match == log_.last_index()) {
     send_timeout_now(transferee);
   } else {

@@ -65,7 +65,7 @@ bool Raft::prepare_snapshot_message(Message& m, Progress& pr) {
   pr.become_snapshot(snapshot->metadata.index);
   log_line(LogLevel::info, "sending snapshot at index " +
                                std::to_string(snapshot->metadata.index.value) + " to " +
-                               std::to_string(m.to.value));
+                               hex(m.to));
   m.snapshot = std::move(snapshot).value();
   return true;
 }

@@ -47,7 +47,7 @@ bool Raft::handle_message_term(const Message& m) {
       // §4.2.3: a server that heard from a leader within the minimum election timeout
       // neither updates its term nor grants its vote (protects against removed servers).
       if (!forced && in_lease) {
-        log_line(LogLevel::info, "ignored vote request from " + std::to_string(m.from.value) +
+        log_line(LogLevel::info, "ignored vote request from " + hex(m.from) +
                                      ": leader lease still valid");
         return false;
       }
@@ -142,7 +142,7 @@ void Raft::campaign(CampaignType type) {
 VoteResult Raft::poll(NodeId id, MessageType type, bool granted) {
   log_line(LogLevel::info, std::string("received ") + to_string(type) +
                                (granted ? "" : " rejection") + " from " +
-                               std::to_string(id.value));
+                               hex(id));
   tracker_.record_vote(id, granted);
   return tracker_.tally_votes();
 }

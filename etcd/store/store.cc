@@ -45,7 +45,7 @@ INSERT OR IGNORE INTO meta (name, value) VALUES (x'736368656d615f76657273696f6e'
 COMMIT;
 )sql";
 
-constexpr std::string_view kSchemaVersionName = "schema_version";
+// The SQL above and below spell the meta name "schema_version" as a blob literal.
 constexpr std::string_view kEtcdIndexName = "etcd_index";
 constexpr std::string_view kAppliedIndexName = "applied_index";
 constexpr std::string_view kStatsPrefix = "stats.";
@@ -246,6 +246,11 @@ Stats Store::stats() const {
   Stats copy = stats_;
   copy.watchers = hub_.count();
   return copy;
+}
+
+void Store::advance_index() {
+  ETCD_ASSERT(in_batch_, "advance_index() outside a batch");
+  index_ = index_ + 1;
 }
 
 bool Store::has_ttl_keys() {

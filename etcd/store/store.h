@@ -67,6 +67,10 @@ class Store {
   // between were not v2 requests). On return the batch is in the database; with
   // synchronous=NORMAL it may still be lost by a power cut, which the raft WAL covers.
   void commit_batch(Index applied_raft_index);
+  // Counts a write etcd keeps in its v2 store outside the keyspace (membership under /0):
+  // the etcd index advances with no key and no event (so a fresh cluster's index is not 0,
+  // as with etcd). Precondition: a batch is open.
+  void advance_index();
   bool in_batch() const { return in_batch_; }
 
   // etcd Store.Get at the clean path `path`. A directory lists its children (all levels

@@ -1,0 +1,43 @@
+#include "etcd/cmd/server_config.h"
+
+namespace etcd::cmd {
+namespace {
+
+std::vector<std::string> raw_urls(const std::vector<Url>& urls) {
+  std::vector<std::string> out;
+  for (const auto& u : urls) out.push_back(u.raw);
+  return out;
+}
+
+}  // namespace
+
+server::ServerConfig to_server_config(const Config& c) {
+  server::ServerConfig s;
+  s.bootstrap.name = c.name;
+  s.bootstrap.data_dir = c.data_dir;
+  s.bootstrap.wal_dir = c.wal_dir;
+  s.bootstrap.advertise_peer_urls = raw_urls(c.initial_advertise_peer_urls);
+  for (const auto& entry : c.initial_cluster) {
+    s.bootstrap.initial_cluster.emplace_back(entry.name, entry.url.raw);
+  }
+  s.bootstrap.join_existing = c.initial_cluster_state == ClusterState::existing;
+  s.bootstrap.cluster_token = c.initial_cluster_token;
+  s.core.name = c.name;
+  s.core.client_urls = raw_urls(c.advertise_client_urls);
+  s.core.snapshot_count = c.snapshot_count;
+  s.core.max_snapshots = c.max_snapshots;
+  s.core.max_wals = c.max_wals;
+  s.core.strict_reconfig_check = c.strict_reconfig_check;
+  s.listen_client_urls = raw_urls(c.listen_client_urls);
+  s.listen_peer_urls = raw_urls(c.listen_peer_urls);
+  s.cors = c.cors;
+  s.heartbeat_ms = static_cast<int64_t>(c.heartbeat_interval_ms);
+  s.election_ms = static_cast<int64_t>(c.election_timeout_ms);
+  s.peer_tls.cert_file = c.peer_tls.cert_file;
+  s.peer_tls.key_file = c.peer_tls.key_file;
+  s.peer_tls.trusted_ca_file = c.peer_tls.trusted_ca_file;
+  s.peer_tls.client_cert_auth = c.peer_tls.client_cert_auth;
+  return s;
+}
+
+}  // namespace etcd::cmd

@@ -1,0 +1,181 @@
+#include "etcd/server/etcd_server.h"
+
+#include <random>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "etcd/api/router.h"
+#include "etcd/server/fetch_membership.h"
+#include "etcd/server/raft_logger.h"
+
+namespace etcd::server {
+
+namespace asio = boost::asio;
+
+// Connects the core's PeerNetwork to the transport.
+class EtcdServer::NetworkAdapter final : public PeerNetwork {
+ public:
+  void attach(transport::Transport* transport) { transport_ = transport; }
+  void send(std::vector<raft::Message> messages) override { transport_->send(std::move(messages)); }
+  void add_peer(NodeId id, const std::vector<std::string>& urls) override {
+    transport_->add_peer(id, urls);
+  }
+  void update_peer(NodeId id, const std::vector<std::string>& urls) override {
+    transport_->update_peer(id, urls);
+  }
+  void remove_peer(NodeId id) override { transport_->remove_peer(id); }
+
+ private:
+  transport::Transport* transport_ = nullptr;
+};
+
+EtcdServer::EtcdServer(ServerConfig config)
+    : config_(std::move(config)),
+      rng_(std::random_device{}()),
+      strand_(asio::make_strand(io_)),
+      tick_timer_(strand_),
+      sync_timer_(strand_),
+      network_(std::make_unique<NetworkAdapter>()),
+      start_time_ns_(clock_.now_unix_ns()) {}
+
+EtcdServer::~EtcdServer() {
+  stop();
+  wait();
+}
+
+Result<std::unique_ptr<EtcdServer>> EtcdServer::start(ServerConfig config) {
+  std::unique_ptr<EtcdServer> server(new EtcdServer(std::move(config)));
+  auto booted = bootstrap(server->config_.bootstrap, fetch_membership_over_http);
+  if (!booted) return booted.error();
+  spdlog::info("starting member {:x} in cluster {:x} ({})", booted->id.value,
+               booted->cluster_id, booted->how);
+  if (auto opened = server->open(std::move(booted).value()); !opened) return opened.error();
+  if (auto listening = server->listen(); !listening) {
+    server->stop();
+    return listening.error();
+  }
+  const int threads = std::max(1, server->config_.threads);
+  for (int i = 0; i < threads; ++i) {
+    server->threads_.emplace_back([s = server.get()] { s->io_.run(); });
+  }
+  return server;
+}
+
+Result<void> EtcdServer::open(Bootstrapped booted) {
+  id_ = booted.id;
+  cluster_id_ = booted.cluster_id;
+  transport::Options options;
+  options.local_id = id_;
+  options.cluster_id = cluster_id_;
+  options.listen_urls = config_.listen_peer_urls;
+  options.tls = config_.peer_tls;
+  transport::PeerHandler handler;
+  handler.on_message = [this](raft::Message m) {
+    on_strand([this, m = std::move(m)] { core_->step(m); });
+  };
+  handler.on_unreachable = [this](NodeId id) { on_strand([this, id] { core_->report_unreachable(id); }); };
+  handler.on_snapshot_status = [this](NodeId id, bool ok) {
+    on_strand([this, id, ok] { core_->report_snapshot(id, ok); });
+  };
+  handler.on_http = [this](const transport::PeerHttpRequest& r) { return peer_http(r); };
+  transport_ = std::make_unique<transport::PeerTransport>(io_, options, std::move(handler),
+                                                          Rng(rng_.next()));
+  if (auto started = transport_->start(); !started) return started.error();
+  network_->attach(transport_.get());
+
+  CoreOptions core = config_.core;
+  core.metrics = &metrics_;
+  core.id = id_;
+  core.cluster_token = config_.bootstrap.cluster_token;
+  core.heartbeat_ticks = 1;
+  core.election_ticks = static_cast<int>(config_.election_ms / config_.heartbeat_ms);
+  static RaftLogger raft_logger;
+  core_ = std::make_unique<ServerCore>(std::move(core), std::move(booted.disk), *network_, clock_,
+                                       rng_, &raft_logger);
+  core_->on_removed = [this] { asio::post(io_, [this] { stop(); }); };
+  core_->on_leader_change = [this](NodeId) { leader_since_ns_ = clock_.now_unix_ns(); };
+  core_->on_membership_change = [this](const Membership& ms) {
+    set_members_json(peer_members_json(ms));
+    if (!ready_notified_ && core_ && core_->published() && on_ready_) {
+      ready_notified_ = true;
+      on_ready_();
+    }
+  };
+  set_members_json(peer_members_json(core_->membership()));
+  schedule_tick();
+  schedule_sync();
+  return Ok{};
+}
+
+Result<void> EtcdServer::listen() {
+  auto observe = [this](const http::Request& request, int status) {
+    metrics_.http_received.add(request.method);
+    metrics_.http_responses.add(std::to_string(status));
+  };
+  client_http_ = std::make_unique<http::Server>(
+      io_, config_.http_limits, api::make_router(*this, config_.cors), std::move(observe));
+  for (const auto& url : config_.listen_client_urls) {
+    auto parsed = parse_host_port(url);
+    if (!parsed) return parsed.error();
+    auto port = client_http_->listen(parsed->first, parsed->second);
+    if (!port) return port.error();
+    client_ports_.push_back(*port);
+  }
+  return Ok{};
+}
+
+void EtcdServer::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::milliseconds(config_.heartbeat_ms));
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    core_->tick();
+    schedule_tick();
+  });
+}
+
+void EtcdServer::schedule_sync() {
+  // etcd proposes a SYNC every 500 ms while it leads and TTL keys exist.
+  sync_timer_.expires_after(std::chrono::milliseconds(500));
+  sync_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    core_->maybe_sync();
+    schedule_sync();
+  });
+}
+
+void EtcdServer::on_ready(std::function<void()> callback) {
+  on_strand([this, callback = std::move(callback)]() mutable {
+    on_ready_ = std::move(callback);
+    if (!ready_notified_ && core_ && core_->published()) {
+      ready_notified_ = true;
+      on_ready_();
+    }
+  });
+}
+
+void EtcdServer::wait() {
+  for (auto& t : threads_) {
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+  }
+}
+
+void EtcdServer::stop() {
+  if (stopped_.exchange(true)) return;
+  if (client_http_) client_http_->stop();
+  if (transport_) transport_->stop();
+  auto teardown = [this] {
+    tick_timer_.cancel();
+    sync_timer_.cancel();
+    core_.reset();  // fails whatever still waits on it
+    io_.stop();
+  };
+  if (threads_.empty()) {
+    teardown();
+  } else {
+    // The core lives on the strand: tear it down there, after what is running now.
+    asio::post(strand_, teardown);
+  }
+}
+
+}  // namespace etcd::server

@@ -1,0 +1,169 @@
+// Applying committed entries: v2 requests into the store, member attributes and conf
+// changes into the membership, all in one store batch per Ready.
+#include <spdlog/spdlog.h>
+
+#include "etcd/raft/codec.h"
+#include "etcd/server/server_core.h"
+#include "etcd/server/persisted_state.h"
+
+namespace etcd::server {
+namespace {
+
+}  // namespace
+
+void ServerCore::apply_entries(const std::vector<raft::Entry>& entries) {
+  if (entries.empty()) return;
+  store_->begin_batch();
+  bool membership_changed = false;
+  for (const auto& e : entries) {
+    if (e.type == raft::EntryType::conf_change) {
+      apply_conf_change(e);
+      membership_changed = true;
+      store_->advance_index();  // etcd writes /0/members/<id>/raftAttributes
+    } else if (apply_normal(e)) {
+      membership_changed = true;
+      store_->advance_index();  // etcd writes /0/members/<id>/attributes
+    }
+  }
+  // Membership and raft's configuration are durable with the applied index, so a restart
+  // resumes exactly at the database's index and never re-applies an entry.
+  if (membership_changed) save_membership(*store_, membership_, conf_state_);
+  const int64_t start = clock_.steady_ns();
+  store_->commit_batch(entries.back().index);
+  if (options_.metrics) {
+    options_.metrics->backend_commit_seconds.observe(
+        static_cast<double>(clock_.steady_ns() - start) / 1e9);
+  }
+  applied_index_ = entries.back().index;
+  applied_term_ = entries.back().term;
+  if (membership_changed && on_membership_change) on_membership_change(membership_);
+}
+
+bool ServerCore::apply_normal(const raft::Entry& entry) {
+  if (entry.data.empty()) return false;  // a new leader's no-op
+  auto payload = decode_payload(entry.data);
+  if (!payload.ok()) {
+    // Every member sees the same bytes, so skipping is consistent; it still is a bug.
+    spdlog::error("apply: undecodable entry at index {}: {}", entry.index.value,
+                  payload.error().message);
+    return false;
+  }
+  if (auto* request = std::get_if<store::Request>(&*payload)) {
+    auto result = store_->apply(*request, entry.index);
+    auto it = proposals_.find(request->id);
+    if (it == proposals_.end()) return false;
+    auto done = std::move(it->second);
+    proposals_.erase(it);
+    done(ApplyResult{std::move(result), entry.index, entry.term});
+    return false;
+  }
+  const auto& publish = std::get<PublishAttributes>(*payload);
+  if (!membership_.update_attributes(publish.member_id, publish.name, publish.client_urls).ok()) {
+    return false;
+  }
+  if (publish.member_id == options_.id && !published_) {
+    published_ = true;
+    spdlog::info("published {{name:{} clientURLs:[{}]}} to the cluster", publish.name,
+                 fmt::join(publish.client_urls, " "));
+  }
+  return true;
+}
+
+void ServerCore::apply_conf_change(const raft::Entry& entry) {
+  auto cc = raft::decode_conf_change(entry.data);
+  if (!cc.ok()) {
+    spdlog::error("apply: undecodable conf change at index {}", entry.index.value);
+    return;
+  }
+  auto context = decode_context(cc->context);
+  Member member = context.ok() ? context->member : Member{cc->node_id};
+  const uint64_t request_id = context.ok() ? context->request_id : 0;
+  Result<void> valid = validate_conf_change(*cc, member);
+  if (!valid.ok()) {
+    // etcd: an invalid change is still handed to raft, as a change to no node.
+    cc->node_id = kNoNode;
+  }
+  if (cc->node_id != kNoNode) conf_state_ = node_.apply_conf_change(*cc);
+  if (valid.ok()) {
+    switch (cc->type) {
+      case raft::ConfChangeType::add_node:
+        if (membership_.find(member.id)) {
+          (void)membership_.promote(member.id);
+        } else {
+          (void)membership_.add(member);
+        }
+        break;
+      case raft::ConfChangeType::add_learner: (void)membership_.add(member); break;
+      case raft::ConfChangeType::remove_node: (void)membership_.remove(member.id); break;
+      case raft::ConfChangeType::update_node:
+        (void)membership_.update_peer_urls(member.id, member.peer_urls);
+        break;
+    }
+  }
+  sync_peers();
+  auto it = member_waiters_.find(request_id);
+  if (it != member_waiters_.end()) {
+    auto done = std::move(it->second);
+    member_waiters_.erase(it);
+    const Member* now = membership_.find(member.id);
+    done(valid.ok() ? Result<Member>(now ? *now : member) : Result<Member>(valid.error()));
+  }
+  if (cc->type == raft::ConfChangeType::remove_node && cc->node_id == options_.id && !removed_) {
+    removed_ = true;
+    spdlog::warn("this member was removed from the cluster; stopping");
+    if (on_removed) on_removed();
+  }
+}
+
+Result<void> ServerCore::validate_conf_change(const raft::ConfChange& cc,
+                                              const Member& member) const {
+  const Member* existing = membership_.find(cc.node_id);
+  if (membership_.is_removed(cc.node_id)) return Error{"membership: ID removed"};
+  switch (cc.type) {
+    case raft::ConfChangeType::add_node:
+      if (existing && !existing->is_learner) return Error{"membership: ID exists"};
+      [[fallthrough]];
+    case raft::ConfChangeType::add_learner:
+      if (existing && cc.type == raft::ConfChangeType::add_learner) {
+        return Error{"membership: ID exists"};
+      }
+      for (const auto& url : member.peer_urls) {
+        const Member* owner = membership_.find_by_peer_url(url);
+        if (owner && owner->id != cc.node_id) return Error{"membership: peerURL exists"};
+      }
+      return Ok{};
+    case raft::ConfChangeType::remove_node:
+    case raft::ConfChangeType::update_node:
+      if (!existing) return Error{"membership: member not found"};
+      return Ok{};
+  }
+  return Ok{};
+}
+
+void ServerCore::sync_peers() {
+  std::map<NodeId, std::vector<std::string>> wanted;
+  for (const auto& [id, m] : membership_.members()) {
+    if (id != options_.id) wanted.emplace(id, m.peer_urls);
+  }
+  for (const auto& [id, urls] : peers_) {
+    if (!wanted.count(id)) network_.remove_peer(id);
+  }
+  for (const auto& [id, urls] : wanted) {
+    auto known = peers_.find(id);
+    if (known == peers_.end()) {
+      network_.add_peer(id, urls);
+    } else if (known->second != urls) {
+      network_.update_peer(id, urls);
+    }
+  }
+  peers_ = std::move(wanted);
+}
+
+void ServerCore::maybe_publish() {
+  ticks_since_publish_ = 0;
+  if (published_ || leader_ == kNoNode || removed_) return;
+  PublishAttributes publish{next_request_id(), options_.id, options_.name, options_.client_urls};
+  (void)node_.propose(encode_payload(publish));  // retried every election timeout until seen
+}
+
+}  // namespace etcd::server

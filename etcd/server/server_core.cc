@@ -1,0 +1,239 @@
+#include "etcd/server/server_core.h"
+
+#include <spdlog/spdlog.h>
+
+#include "etcd/common/assert.h"
+
+namespace etcd::server {
+namespace {
+
+raft::Config raft_config(const CoreOptions& o, raft::MemoryStorage& storage, Index applied,
+                         Rng& rng, raft::Logger* logger) {
+  raft::Config c;
+  c.id = o.id;
+  c.election_ticks = o.election_ticks;
+  c.heartbeat_ticks = o.heartbeat_ticks;
+  c.storage = &storage;
+  c.applied = applied;
+  c.max_size_per_msg_bytes = 1024 * 1024;
+  c.max_inflight_msgs = 4096 / 8;
+  c.check_quorum = true;
+  c.pre_vote = true;
+  c.rng = &rng;
+  c.logger = logger;
+  return c;
+}
+
+// Request IDs must not collide with another member's (every member sees every entry):
+// etcd's idutil scheme — member bits on top, then a start-time-seeded counter.
+uint64_t initial_request_id(NodeId id, const Clock& clock) {
+  const uint64_t millis = static_cast<uint64_t>(clock.now_unix_ns() / 1'000'000);
+  return ((id.value & 0xffff) << 48) | ((millis & 0xffffffffffULL) << 8);
+}
+
+}  // namespace
+
+ServerCore::ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network,
+                       const Clock& clock, Rng& rng, raft::Logger* logger)
+    : options_(std::move(options)),
+      network_(network),
+      clock_(clock),
+      wal_(std::move(disk.wal)),
+      snapshotter_(std::move(disk.snapshotter)),
+      store_(std::move(disk.store)),
+      storage_(std::move(disk.storage)),
+      node_(raft_config(options_, *storage_, store_->applied_index(), rng, logger)),
+      membership_(std::move(disk.membership)),
+      conf_state_(std::move(disk.conf_state)),
+      applied_index_(store_->applied_index()),
+      snapshot_index_(storage_->snapshot()->metadata.index),
+      last_request_id_(initial_request_id(options_.id, clock)) {
+  if (!disk.bootstrap_peers.empty()) {
+    auto started = node_.bootstrap(disk.bootstrap_peers);
+    if (!started.ok()) fatal("bootstrapping raft", started.error());
+  }
+  sync_peers();
+  run_ready_loop();
+}
+
+ServerCore::~ServerCore() {
+  fail_all_pending(kErrStopped);
+  auto proposals = std::move(proposals_);
+  for (auto& [id, done] : proposals) {
+    done(ApplyResult{store::StoreError{store::ErrorCode::raft_internal, std::string(kErrStopped),
+                                       store_->index()}});
+  }
+  auto members = std::move(member_waiters_);
+  for (auto& [id, done] : members) done(Error{std::string(kErrStopped)});
+}
+
+void ServerCore::fatal(const std::string& what, const Error& error) const {
+  // Unsafe to continue (a failed fsync leaves the file in an unknown state): stop, and let
+  // systemd restart us into recovery.
+  spdlog::critical("{}: {}", what, error.message);
+  std::abort();
+}
+
+void ServerCore::tick() {
+  node_.tick();
+  if (!published_ && ++ticks_since_publish_ >= options_.election_ticks) maybe_publish();
+  run_ready_loop();
+}
+
+void ServerCore::step(const raft::Message& message) {
+  auto stepped = node_.step(message);
+  if (!stepped.ok()) {
+    spdlog::debug("raft: ignored {} from {:x}: {}", raft::to_string(message.type),
+                  message.from.value, stepped.error().message);
+  }
+  run_ready_loop();
+}
+
+void ServerCore::report_unreachable(NodeId id) {
+  node_.report_unreachable(id);
+  run_ready_loop();
+}
+
+void ServerCore::report_snapshot(NodeId id, bool ok) {
+  node_.report_snapshot(id, ok);
+  run_ready_loop();
+}
+
+void ServerCore::propose(store::Request request, ProposalCallback done) {
+  if (request.id == 0) request.id = next_request_id();
+  std::string data = encode_payload(request);
+  if (data.size() > options_.max_request_bytes) {
+    done(ApplyResult{store::StoreError{store::ErrorCode::raft_internal, std::string(kErrTooLarge),
+                                       store_->index()}});
+    return;
+  }
+  const uint64_t id = request.id;
+  auto proposed = node_.propose(std::move(data));
+  if (!proposed.ok()) {
+    if (options_.metrics) options_.metrics->proposals_failed.add();
+    done(ApplyResult{store::StoreError{store::ErrorCode::raft_internal,
+                                       leader_ == kNoNode ? std::string(kErrNoLeader)
+                                                          : proposed.error().message,
+                                       store_->index()}});
+    return;
+  }
+  if (id != 0) proposals_.emplace(id, std::move(done));
+  run_ready_loop();
+}
+
+void ServerCore::read_index(ReadCallback done) {
+  if (leader_ == kNoNode) {
+    done(Error{std::string(kErrNoLeader)});
+    return;
+  }
+  const std::string ctx = std::to_string(options_.id.value) + "/" + std::to_string(++last_read_id_);
+  reads_pending_.emplace(ctx, std::move(done));
+  node_.read_index(ctx);
+  run_ready_loop();
+}
+
+void ServerCore::cancel(uint64_t request_id) {
+  proposals_.erase(request_id);
+  member_waiters_.erase(request_id);
+}
+
+void ServerCore::maybe_sync() {
+  if (!is_leader() || !store_->has_ttl_keys()) return;
+  store::Request sync;
+  sync.method = store::Method::sync;
+  sync.time_ns = clock_.now_unix_ns();
+  (void)node_.propose(encode_payload(sync));  // best effort: the next tick retries
+  run_ready_loop();
+}
+
+void ServerCore::run_ready_loop() {
+  while (node_.has_ready()) {
+    raft::Ready ready = node_.ready();
+    handle_ready(ready);
+    node_.advance(ready);
+    // A leader just appeared: publish at once rather than waiting for the retry timer.
+    if (publish_due_) {
+      publish_due_ = false;
+      maybe_publish();
+    }
+  }
+  maybe_snapshot();
+  record_progress();
+}
+
+void ServerCore::record_progress() {
+  auto* m = options_.metrics;
+  if (m == nullptr) return;
+  m->proposals_committed.set(static_cast<int64_t>(node_.status().hard_state.commit.value));
+  m->proposals_applied.set(static_cast<int64_t>(applied_index_.value));
+  m->proposals_pending.set(static_cast<int64_t>(proposals_.size()));
+  m->store_watchers.set(static_cast<int64_t>(store_->stats().watchers));
+}
+
+void ServerCore::handle_ready(raft::Ready& ready) {
+  if (ready.soft_state && ready.soft_state->leader != leader_) {
+    const NodeId old = leader_;
+    leader_ = ready.soft_state->leader;
+    spdlog::info("raft: leader changed from {:x} to {:x}", old.value, leader_.value);
+    // Reads waiting for a ReadState from a deposed leader will never get one.
+    if (old == options_.id) fail_all_pending("etcdserver: leader changed");
+    if (auto* m = options_.metrics) {
+      m->leader_changes.add();
+      m->has_leader.set(leader_ != kNoNode ? 1 : 0);
+      m->is_leader.set(leader_ == options_.id ? 1 : 0);
+    }
+    if (on_leader_change) on_leader_change(leader_);
+    if (leader_ != kNoNode && !published_) publish_due_ = true;
+  }
+  persist(ready);
+  send(std::move(ready.messages));
+  apply_entries(ready.committed_entries);
+  for (const auto& rs : ready.read_states) {
+    auto it = reads_pending_.find(rs.request_ctx);
+    if (it == reads_pending_.end()) continue;
+    reads_ready_.emplace(rs.index, std::move(it->second));
+    reads_pending_.erase(it);
+  }
+  release_reads();
+}
+
+void ServerCore::persist(const raft::Ready& ready) {
+  if (ready.snapshot) install_snapshot(*ready.snapshot);
+  if (ready.hard_state || !ready.entries_to_persist.empty()) {
+    const int64_t start = clock_.steady_ns();
+    auto saved = wal_->save(ready.hard_state.value_or(raft::HardState{}),
+                            ready.entries_to_persist, ready.must_sync);
+    if (!saved.ok()) fatal("writing the WAL", saved.error());
+    if (ready.must_sync && options_.metrics) {
+      options_.metrics->wal_fsync_seconds.observe(static_cast<double>(clock_.steady_ns() - start) / 1e9);
+    }
+  }
+  if (ready.hard_state) storage_->set_hard_state(*ready.hard_state);
+  if (auto appended = storage_->append(ready.entries_to_persist); !appended.ok()) {
+    fatal("appending to the raft log", appended.error());
+  }
+}
+
+void ServerCore::send(std::vector<raft::Message> messages) {
+  if (messages.empty()) return;
+  for (auto& m : messages) {
+    if (m.type == raft::MessageType::snapshot) m = rebuild_snapshot_message(std::move(m));
+  }
+  network_.send(std::move(messages));
+}
+
+void ServerCore::release_reads() {
+  while (!reads_ready_.empty() && reads_ready_.begin()->first <= applied_index_) {
+    auto done = std::move(reads_ready_.begin()->second);
+    reads_ready_.erase(reads_ready_.begin());
+    done(Ok{});
+  }
+}
+
+void ServerCore::fail_all_pending(std::string_view why) {
+  auto reads = std::move(reads_pending_);
+  reads_pending_.clear();
+  for (auto& [ctx, done] : reads) done(Error{std::string(why)});
+}
+
+}  // namespace etcd::server

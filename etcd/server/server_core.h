@@ -1,0 +1,179 @@
+// ServerCore: one etcd2 member's engine, synchronous and without Asio. It owns the raft
+// node, its MemoryStorage, the WAL, the snapshot files and the v2 store, and runs the
+// Ready loop in the order raft requires (etcd/raft/ready.h):
+//   1. persist: WAL save (one fdatasync per Ready when must_sync), incoming snapshot;
+//   2. send messages (a snapshot message is rebuilt from the live database);
+//   3. apply committed entries in one store batch with the applied index;
+//   4. answer the proposals and reads that were waiting on them; advance.
+//
+// Durability model ("consistent index", as etcd v3): the SQLite store is durable at its
+// own applied index, together with the membership and raft's ConfState; a compaction
+// snapshot records only (index, term, conf state) after making the database durable, and
+// a restart resumes raft at the database's applied index, so no entry is applied twice.
+//
+// Thread: single-threaded. The host (server.h) calls it from one strand only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "etcd/common/clock.h"
+#include "etcd/common/random.h"
+#include "etcd/raft/raw_node.h"
+#include "etcd/raft/storage.h"
+#include "etcd/server/membership.h"
+#include "etcd/server/payload.h"
+#include "etcd/server/peer_network.h"
+#include "etcd/server/server_metrics.h"
+#include "etcd/store/store.h"
+#include "etcd/wal/snapshotter.h"
+#include "etcd/wal/wal.h"
+
+namespace etcd::server {
+
+struct CoreOptions {
+  NodeId id;
+  std::string name;
+  std::vector<std::string> client_urls;  // advertised, published once running
+  std::string cluster_token;
+  int election_ticks = 10;
+  int heartbeat_ticks = 1;
+  uint64_t snapshot_count = 10000;
+  // Entries kept behind a snapshot so slightly lagging followers catch up from the log.
+  uint64_t snapshot_catchup_entries = 5000;
+  uint32_t max_snapshots = 5;
+  uint32_t max_wals = 5;
+  bool strict_reconfig_check = true;
+  uint64_t max_request_bytes = 1536 * 1024;
+  ServerMetrics* metrics = nullptr;  // not owned; null: not measured (tests)
+};
+
+// Everything bootstrap.h recovered or created on disk.
+struct DiskState {
+  std::unique_ptr<wal::Wal> wal;
+  std::unique_ptr<wal::Snapshotter> snapshotter;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<raft::MemoryStorage> storage;
+  Membership membership;
+  raft::ConfState conf_state;  // raft's configuration at the store's applied index
+  std::vector<raft::ConfChange> bootstrap_peers;  // non-empty: start a new cluster
+};
+
+// The outcome of a proposal once applied (or failed before).
+struct ApplyResult {
+  store::StoreResult<store::Event> result = store::StoreError{};
+  Index raft_index;
+  Term raft_term;
+};
+
+// Errors a proposal can fail with before it is applied (etcd's messages).
+inline constexpr std::string_view kErrNoLeader = "etcdserver: no leader";
+inline constexpr std::string_view kErrStopped = "etcdserver: server stopped";
+inline constexpr std::string_view kErrTooLarge = "etcdserver: request is too large";
+
+class ServerCore {
+ public:
+  using ProposalCallback = std::function<void(const ApplyResult&)>;
+  using ReadCallback = std::function<void(Result<void>)>;
+  using MemberCallback = std::function<void(Result<Member>)>;
+
+  ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network, const Clock& clock,
+             Rng& rng, raft::Logger* logger);
+  ~ServerCore();
+
+  // Inputs. Each runs the Ready loop before returning.
+  void tick();
+  void step(const raft::Message& message);
+  void report_unreachable(NodeId id);
+  void report_snapshot(NodeId id, bool ok);
+  // A v2 write (or quorum get): answered once applied, or at once on failure.
+  void propose(store::Request request, ProposalCallback done);
+  // Linearizable read point: `done` runs once this member has applied everything
+  // committed when the read began (Raft §6.4).
+  void read_index(ReadCallback done);
+  void add_member(std::vector<std::string> peer_urls, bool learner, MemberCallback done);
+  void remove_member(NodeId id, MemberCallback done);
+  void update_member(NodeId id, std::vector<std::string> peer_urls, MemberCallback done);
+  void promote_member(NodeId id, MemberCallback done);
+  // Forget a waiter (the client timed out or went away).
+  void cancel(uint64_t request_id);
+
+  // Leader: propose a SYNC with the current time when TTL keys exist (every ~500 ms).
+  void maybe_sync();
+
+  // Queries (same thread).
+  store::Store& store() { return *store_; }
+  const Membership& membership() const { return membership_; }
+  raft::Status status() const { return node_.status(); }
+  NodeId id() const { return options_.id; }
+  NodeId leader() const { return leader_; }
+  bool is_leader() const { return leader_ == options_.id; }
+  Index applied_index() const { return applied_index_; }
+  Term term() const { return node_.status().hard_state.term; }
+  bool removed() const { return removed_; }
+  // This member's name and client URLs are committed: it can serve (etcd's "published").
+  bool published() const { return published_; }
+  uint64_t next_request_id() { return ++last_request_id_; }
+
+  // Observers for the host: leadership changes and self-removal.
+  std::function<void(NodeId leader)> on_leader_change;
+  std::function<void()> on_removed;
+  // After the membership changed (applied conf change, publish, installed snapshot).
+  std::function<void(const Membership&)> on_membership_change;
+
+ private:
+  void run_ready_loop();
+  void handle_ready(raft::Ready& ready);
+  void persist(const raft::Ready& ready);
+  void install_snapshot(const raft::Snapshot& snapshot);
+  void send(std::vector<raft::Message> messages);
+  raft::Message rebuild_snapshot_message(raft::Message message);
+  void apply_entries(const std::vector<raft::Entry>& entries);
+  // Returns whether the membership changed.
+  bool apply_normal(const raft::Entry& entry);
+  void apply_conf_change(const raft::Entry& entry);
+  Result<void> validate_conf_change(const raft::ConfChange& cc, const Member& member) const;
+  void sync_peers();
+  void release_reads();
+  void maybe_publish();
+  void maybe_snapshot();
+  void take_snapshot();
+  Term term_of(Index index) const;
+  void fail_all_pending(std::string_view why);
+  void propose_conf_change(raft::ConfChange cc, Member member, MemberCallback done);
+  Result<void> check_quorum_after(const raft::ConfChange& cc) const;
+  [[noreturn]] void fatal(const std::string& what, const Error& error) const;
+  void record_progress();
+
+  CoreOptions options_;
+  PeerNetwork& network_;
+  const Clock& clock_;
+  std::unique_ptr<wal::Wal> wal_;
+  std::unique_ptr<wal::Snapshotter> snapshotter_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<raft::MemoryStorage> storage_;
+  raft::RawNode node_;
+  Membership membership_;
+  raft::ConfState conf_state_;
+  NodeId leader_;
+  Index applied_index_;
+  Term applied_term_;
+  Index snapshot_index_;  // newest compaction snapshot (or installed snapshot)
+  bool removed_ = false;
+  bool published_ = false;
+  bool publish_due_ = false;
+  int ticks_since_publish_ = 0;
+  uint64_t last_request_id_ = 0;
+  std::map<NodeId, std::vector<std::string>> peers_;  // as told to network_
+  std::map<uint64_t, ProposalCallback> proposals_;
+  std::map<uint64_t, MemberCallback> member_waiters_;
+  std::map<std::string, ReadCallback> reads_pending_;        // waiting for a ReadState
+  std::multimap<Index, ReadCallback> reads_ready_;           // waiting for apply
+  uint64_t last_read_id_ = 0;
+};
+
+}  // namespace etcd::server
