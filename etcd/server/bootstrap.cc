@@ -56,11 +56,11 @@ Result<Bootstrapped> start_fresh(const BootstrapConfig& config, const wal::DataD
   return out;
 }
 
-Result<void> rebuild_log(raft::MemoryStorage& storage, const std::optional<raft::Snapshot>& snap,
+// `base` carries the snapshot's index and term (0 without one) and the configuration raft
+// starts from; its data stays empty (the database is the state).
+Result<void> rebuild_log(raft::MemoryStorage& storage, const raft::Snapshot& base,
                          const wal::Recovered& recovered, Index applied) {
-  if (snap) {
-    if (auto ok = storage.apply_snapshot(*snap); !ok) return ok.error();
-  }
+  if (auto ok = storage.apply_snapshot(base); !ok) return ok.error();
   if (auto ok = storage.append(recovered.entries); !ok) return ok.error();
   if (storage.last_index() < applied) {
     return Error{"the WAL ends at index " + std::to_string(storage.last_index().value) +
@@ -72,6 +72,36 @@ Result<void> rebuild_log(raft::MemoryStorage& storage, const std::optional<raft:
   // committed, so never resume with a smaller commit index.
   hs.commit = std::max(hs.commit, applied);
   storage.set_hard_state(hs);
+  return Ok{};
+}
+
+// etcd's --force-new-cluster: drop the uncommitted tail and commit conf changes removing
+// every other member; applying them (as any committed entries) shrinks raft, membership
+// and database to this one member.
+Result<void> force_new_cluster(Bootstrapped& b) {
+  raft::MemoryStorage& storage = *b.disk.storage;
+  raft::HardState hs = storage.initial_state().hard_state;
+  std::vector<raft::Entry> entries;
+  Index next = hs.commit + 1;
+  auto add = [&](raft::ConfChangeType type, const Member& m) {
+    raft::ConfChange cc{type, m.id, encode_context({0, m})};
+    entries.push_back(raft::Entry{hs.term, next, raft::EntryType::conf_change, raft::encode(cc)});
+    next = next + 1;
+  };
+  for (const auto& [id, m] : b.disk.membership.members()) {
+    if (id != b.id) add(raft::ConfChangeType::remove_node, m);
+  }
+  if (const Member* self = b.disk.membership.find(b.id); self && self->is_learner) {
+    add(raft::ConfChangeType::add_node, *self);
+  }
+  if (entries.empty()) return Ok{};
+  hs.commit = entries.back().index;
+  if (auto saved = b.disk.wal->save(hs, entries, true); !saved) return saved.error();
+  if (auto appended = storage.append(entries); !appended) return appended.error();
+  storage.set_hard_state(hs);
+  spdlog::warn("--force-new-cluster: removing {} other member(s); this member now forms a "
+               "one-member cluster",
+               entries.size());
   return Ok{};
 }
 
@@ -99,23 +129,28 @@ Result<Bootstrapped> restart(const BootstrapConfig& config, const wal::DataDir& 
   out.id = recovered.identity.member_id;
   out.cluster_id = recovered.identity.cluster_id;
   out.how = "restart";
-  if (snap) {
-    snap->data.clear();  // the database is the state; raft keeps only the metadata
-    if (!persisted->conf_state.voters.empty()) snap->metadata.conf_state = persisted->conf_state;
-  }
+  // Raft resumes at the database's applied index, so its configuration must be the one
+  // saved with that index — not the (older, or absent) snapshot's.
+  raft::Snapshot base;
+  if (snap) base.metadata = snap->metadata;
+  if (!persisted->conf_state.voters.empty()) base.metadata.conf_state = persisted->conf_state;
   out.disk.storage = std::make_unique<raft::MemoryStorage>();
-  if (auto ok = rebuild_log(*out.disk.storage, snap, recovered, applied); !ok) return ok.error();
+  if (auto ok = rebuild_log(*out.disk.storage, base, recovered, applied); !ok) return ok.error();
   if (persisted->membership.is_removed(out.id)) {
     return Error{"this member (" + id_to_hex(out.id.value) +
                  ") was removed from the cluster; its data dir cannot be reused"};
   }
-  out.disk.conf_state = snap && persisted->conf_state.voters.empty() ? snap->metadata.conf_state
-                                                                     : persisted->conf_state;
+  out.disk.conf_state = base.metadata.conf_state;
   out.disk.membership = std::move(persisted->membership);
   out.disk.membership.set_cluster_id(out.cluster_id);
   out.disk.wal = std::move(wal);
   out.disk.snapshotter = std::move(snapshotter);
   out.disk.store = std::move(store).value();
+  if (config.force_new_cluster) {
+    if (auto forced = force_new_cluster(out); !forced) {
+      return Error{"--force-new-cluster: " + forced.error().message};
+    }
+  }
   return out;
 }
 

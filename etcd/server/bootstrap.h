@@ -28,6 +28,9 @@ struct BootstrapConfig {
   // (name, peer URL) pairs of --initial-cluster; a name may repeat.
   std::vector<std::pair<std::string, std::string>> initial_cluster;
   bool join_existing = false;
+  // Restart this member's data as a one-member cluster (disaster recovery): every other
+  // member is removed by committed conf changes appended to the log.
+  bool force_new_cluster = false;
   std::string cluster_token = "etcd-cluster";
   uint64_t wal_segment_bytes = uint64_t{64} << 20;
 };

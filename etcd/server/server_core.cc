@@ -77,6 +77,7 @@ void ServerCore::fatal(const std::string& what, const Error& error) const {
 void ServerCore::tick() {
   node_.tick();
   if (!published_ && ++ticks_since_publish_ >= options_.election_ticks) maybe_publish();
+  maybe_promote_learners();
   run_ready_loop();
 }
 

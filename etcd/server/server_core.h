@@ -45,6 +45,8 @@ struct CoreOptions {
   uint64_t snapshot_count = 10000;
   // Entries kept behind a snapshot so slightly lagging followers catch up from the log.
   uint64_t snapshot_catchup_entries = 5000;
+  // A learner is promoted once its log is within this many entries of the leader's commit.
+  uint64_t learner_catchup_entries = 100;
   uint32_t max_snapshots = 5;
   uint32_t max_wals = 5;
   bool strict_reconfig_check = true;
@@ -99,6 +101,9 @@ class ServerCore {
   void remove_member(NodeId id, MemberCallback done);
   void update_member(NodeId id, std::vector<std::string> peer_urls, MemberCallback done);
   void promote_member(NodeId id, MemberCallback done);
+  // Leader: promote a learner that has published its name and caught up (issue 6: a new
+  // member joins as a learner so it never costs the cluster its quorum while it catches up).
+  void maybe_promote_learners();
   // Forget a waiter (the client timed out or went away).
   void cancel(uint64_t request_id);
 

@@ -66,9 +66,16 @@ class ServerCoreTest : public ::testing::Test {
     return c;
   }
 
-  void start(size_t i, uint64_t snapshot_count = 10000) {
+  void start(size_t i, uint64_t snapshot_count = 10000, const Membership* join = nullptr,
+             bool force_new_cluster = false) {
     const auto& [name, url] = cluster_[i];
-    auto booted = bootstrap(config_for(name, url), [](auto&) { return Error{"no join here"}; });
+    BootstrapConfig config = config_for(name, url);
+    config.join_existing = join != nullptr;
+    config.force_new_cluster = force_new_cluster;
+    auto booted = bootstrap(config, [join](const std::vector<std::string>&) -> Result<Membership> {
+      if (join == nullptr) return Error{"no join here"};
+      return *join;
+    });
     ASSERT_TRUE(booted.ok()) << booted.error().message;
     CoreOptions o;
     o.id = booted->id;
@@ -183,6 +190,12 @@ TEST_F(ServerCoreTest, RestartKeepsStateAndDoesNotReapply) {
   tick(20);
   ASSERT_TRUE(put(*members_[2].core, "/after", "restart").result.ok());
   for (auto& [i, m] : members_) EXPECT_EQ(value(*m.core, "/after"), "restart");
+  // The whole cluster restarting (no snapshot files yet) must still elect a leader.
+  for (size_t i = 0; i < 3; ++i) crash(i);
+  for (size_t i = 0; i < 3; ++i) start(i);
+  tick(40);
+  ASSERT_NE(leader(), nullptr) << "restarted members must be able to campaign";
+  ASSERT_TRUE(put(*members_[0].core, "/after-full-restart", "ok").result.ok());
 }
 
 TEST_F(ServerCoreTest, LaggingMemberCatchesUpFromDatabaseSnapshot) {
@@ -222,6 +235,82 @@ TEST_F(ServerCoreTest, MembershipChangesGoThroughRaft) {
   settle();
   ASSERT_TRUE(removed.has_value() && removed->ok());
   for (auto& [i, m] : members_) EXPECT_TRUE(m.core->membership().is_removed(new_id));
+}
+
+TEST_F(ServerCoreTest, NewMemberJoinsAsLearnerAndIsPromotedOnceCaughtUp) {
+  for (size_t i = 0; i < 3; ++i) start(i);
+  tick(40);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(put(*members_[0].core, "/j" + std::to_string(i), "v").result.ok());
+  ServerCore* lead = leader();
+  ASSERT_NE(lead, nullptr);
+  std::optional<Result<Member>> added;
+  lead->add_member({"http://10.0.0.4:2380"}, false, [&](Result<Member> m) { added = m; });
+  settle();
+  ASSERT_TRUE(added.has_value() && added->ok());
+  EXPECT_TRUE((*added)->is_learner) << "a new member starts as a learner";
+  cluster_.emplace_back("m4", "http://10.0.0.4:2380");
+  const Membership current = lead->membership();
+  start(3, 10000, &current);
+  tick(40);
+  ServerCore& joined = *members_[3].core;
+  EXPECT_EQ(value(joined, "/j29"), "v");
+  const Member* m4 = leader()->membership().find(joined.id());
+  ASSERT_NE(m4, nullptr);
+  EXPECT_EQ(m4->name, "m4");
+  EXPECT_FALSE(m4->is_learner) << "promoted after catching up";
+  size_t voters = 0;
+  for (const auto& f : leader()->status().progress) voters += f.is_learner ? 0 : 1;
+  EXPECT_EQ(voters, 4u);
+}
+
+TEST_F(ServerCoreTest, StrictReconfigRefusesRemovingAHealthyMemberWhenAnotherIsDown) {
+  for (size_t i = 0; i < 3; ++i) start(i);
+  tick(40);
+  ServerCore* lead = leader();
+  ASSERT_NE(lead, nullptr);
+  // Stop one follower and let the leader notice it is gone.
+  size_t down = 0;
+  while (members_[down].core.get() == lead) ++down;
+  const NodeId down_id = members_[down].core->id();
+  crash(down);
+  tick(25);
+  lead = leader();
+  ASSERT_NE(lead, nullptr);
+  NodeId other;
+  for (const auto& [id, m] : lead->membership().members()) {
+    if (id != down_id && id != lead->id()) other = id;
+  }
+  std::optional<Result<Member>> refused;
+  lead->remove_member(other, [&](Result<Member> m) { refused = m; });
+  ASSERT_TRUE(refused.has_value());
+  ASSERT_FALSE(refused->ok());
+  EXPECT_NE(refused->error().message.find("unhealthy cluster"), std::string::npos);
+  // Removing the dead one is fine: the two healthy members remain a quorum of two.
+  std::optional<Result<Member>> removed;
+  lead->remove_member(down_id, [&](Result<Member> m) { removed = m; });
+  settle();
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_TRUE(removed->ok()) << removed->error().message;
+}
+
+TEST_F(ServerCoreTest, ForceNewClusterRestartsOneMemberWithItsData) {
+  for (size_t i = 0; i < 3; ++i) start(i);
+  tick(40);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(put(*members_[0].core, "/f" + std::to_string(i), "v").result.ok());
+  for (size_t i = 0; i < 3; ++i) crash(i);  // the whole cluster is lost but member 1's disk
+  start(1, 10000, nullptr, /*force_new_cluster=*/true);
+  tick(30);
+  ServerCore& survivor = *members_[1].core;
+  EXPECT_TRUE(survivor.is_leader());
+  EXPECT_EQ(survivor.membership().members().size(), 1u);
+  EXPECT_EQ(value(survivor, "/f9"), "v");
+  ASSERT_TRUE(put(survivor, "/after", "recovery").result.ok());
+  // A plain restart afterwards stays a one-member cluster.
+  crash(1);
+  start(1);
+  tick(30);
+  EXPECT_TRUE(members_[1].core->is_leader());
+  EXPECT_EQ(value(*members_[1].core, "/after"), "recovery");
 }
 
 TEST_F(ServerCoreTest, ProposalWithoutLeaderFailsFast) {

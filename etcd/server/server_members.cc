@@ -1,5 +1,8 @@
 // Membership changes proposed through raft (etcd /v2/members): validated against the
 // current membership first, guarded by --strict-reconfig-check, one at a time.
+#include <algorithm>
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "etcd/raft/codec.h"
@@ -9,16 +12,19 @@ namespace etcd::server {
 
 void ServerCore::add_member(std::vector<std::string> peer_urls, bool learner,
                             MemberCallback done) {
+  // Every new member starts as a learner; maybe_promote_learners() makes it a voter once it
+  // caught up. `learner` keeps it one (no automatic promotion).
+  (void)learner;
   for (const auto& url : peer_urls) {
     if (membership_.find_by_peer_url(url)) return done(Error{"membership: peerURL exists"});
   }
   // etcd's NewMember for a runtime add: no cluster token, but the current time, so re-adding
   // the same URLs later yields a new ID.
   Member member{member_id(peer_urls, "", clock_.now_unix_ns() / 1'000'000'000), "",
-                std::move(peer_urls), {}, learner};
+                std::move(peer_urls), {}, true};
   std::sort(member.peer_urls.begin(), member.peer_urls.end());
-  const auto type = learner ? raft::ConfChangeType::add_learner : raft::ConfChangeType::add_node;
-  propose_conf_change({type, member.id, ""}, std::move(member), std::move(done));
+  propose_conf_change({raft::ConfChangeType::add_learner, member.id, ""}, std::move(member),
+                      std::move(done));
 }
 
 void ServerCore::remove_member(NodeId id, MemberCallback done) {
@@ -52,26 +58,37 @@ void ServerCore::promote_member(NodeId id, MemberCallback done) {
   propose_conf_change({raft::ConfChangeType::add_node, id, ""}, *member, std::move(done));
 }
 
-// etcd IsReadyToAddVotingMember / IsReadyToRemoveVotingMember: after the change, the
-// members that have started (published their name) must still form a quorum.
+// --strict-reconfig-check (etcd IsReadyToAddVotingMember / IsReadyToRemoveVotingMember,
+// plus health): after the change, the voters that run (published their name) and — as far
+// as the leader can tell — answer (recently active) must still form a quorum.
 Result<void> ServerCore::check_quorum_after(const raft::ConfChange& cc) const {
-  size_t voters = 0;
-  size_t started = 0;
-  for (const auto& [id, m] : membership_.members()) {
-    if (m.is_learner) continue;
-    if (cc.type == raft::ConfChangeType::remove_node && id == cc.node_id) continue;
-    ++voters;
-    if (!m.name.empty()) ++started;
-  }
-  if (cc.type == raft::ConfChangeType::add_node) {
-    ++voters;  // the newcomer, not started yet
-    if (started == 1 && voters == 2) return Ok{};  // restoring a cluster from one member
-  }
   if (cc.type == raft::ConfChangeType::add_learner || cc.type == raft::ConfChangeType::update_node) {
-    return Ok{};
+    return Ok{};  // quorum is unchanged
   }
-  if (started < voters / 2 + 1) {
-    return Error{"etcdserver: re-configuration failed due to not enough started members"};
+  std::set<NodeId> active;
+  const bool leader = is_leader();
+  if (leader) {
+    for (const auto& f : node_.status().progress) {
+      if (f.recent_active || f.id == options_.id) active.insert(f.id);
+    }
+  }
+  size_t voters = 0;
+  size_t healthy = 0;
+  for (const auto& [id, m] : membership_.members()) {
+    bool voter_after = !m.is_learner || (cc.type == raft::ConfChangeType::add_node && id == cc.node_id);
+    if (cc.type == raft::ConfChangeType::remove_node && id == cc.node_id) voter_after = false;
+    if (!voter_after) continue;
+    ++voters;
+    if (!m.name.empty() && (!leader || active.count(id))) ++healthy;
+  }
+  if (cc.type == raft::ConfChangeType::add_node && !membership_.find(cc.node_id)) ++voters;
+  // Growing a one-member cluster (e.g. restoring from a backup) is always allowed.
+  if (cc.type == raft::ConfChangeType::add_node && healthy == 1 && voters == 2) return Ok{};
+  if (healthy < voters / 2 + 1) {
+    return Error{cc.type == raft::ConfChangeType::remove_node
+                     ? "etcdserver: unhealthy cluster: removing this member would leave too few "
+                       "healthy members for a quorum"
+                     : "etcdserver: re-configuration failed due to not enough started members"};
   }
   return Ok{};
 }
@@ -91,6 +108,36 @@ void ServerCore::propose_conf_change(raft::ConfChange cc, Member member, MemberC
   }
   member_waiters_.emplace(request_id, std::move(done));
   run_ready_loop();
+}
+
+}  // namespace etcd::server
+
+namespace etcd::server {
+
+void ServerCore::maybe_promote_learners() {
+  if (!is_leader() || removed_ || node_.status().lead_transferee != kNoNode) return;
+  const bool any_learner = std::any_of(membership_.members().begin(), membership_.members().end(),
+                                       [](const auto& kv) { return kv.second.is_learner; });
+  if (!any_learner) return;
+  const raft::Status status = node_.status();
+  const Index commit = status.hard_state.commit;
+  for (const auto& f : status.progress) {
+    // A match this close to the commit index can only come from a member that answers.
+    if (!f.is_learner) continue;
+    if (f.match + options_.learner_catchup_entries < commit) continue;
+    const Member* member = membership_.find(f.id);
+    // Promote only a member that runs (published its name): the strict reconfig check
+    // counts started members.
+    if (member == nullptr || member->name.empty() || !member->is_learner) continue;
+    spdlog::info("promoting learner {} ({}) to voter: caught up at index {} of {}",
+                 member->name, id_to_hex(f.id.value), f.match.value, commit.value);
+    promote_member(f.id, [id = f.id](Result<Member> m) {
+      if (!m && m.error().message.find("already in progress") == std::string::npos) {
+        spdlog::warn("promoting {}: {}", id_to_hex(id.value), m.error().message);
+      }
+    });
+    return;  // one conf change at a time
+  }
 }
 
 }  // namespace etcd::server
