@@ -13,6 +13,7 @@
 #include "etcd/cmd/server_config.h"
 #include "etcd/common/asio.h"
 #include "etcd/common/log.h"
+#include "etcd/server/discovery.h"
 
 extern char** environ;
 
@@ -31,7 +32,14 @@ std::vector<std::string> environment_names() {
 int run(const etcd::cmd::Config& config) {
   auto server = etcd::server::EtcdServer::start(etcd::cmd::to_server_config(config));
   if (!server) {
-    spdlog::critical("{}", server.error().message);
+    if (server.error().code == etcd::server::kErrDiscoveryFull &&
+        config.discovery_fallback == etcd::cmd::DiscoveryFallback::proxy) {
+      spdlog::critical("{}; --discovery-fallback=proxy needs proxy mode, which is not "
+                       "supported yet (use --discovery-fallback=exit)",
+                       server.error().message);
+    } else {
+      spdlog::critical("{}", server.error().message);
+    }
     return 1;
   }
   auto& member = **server;
@@ -76,8 +84,8 @@ int main(int argc, char** argv) {
     spdlog::error("--proxy {} is not supported yet", outcome.config.proxy == etcd::cmd::ProxyMode::on ? "on" : "readonly");
     return 1;
   }
-  if (!outcome.config.discovery.empty() || !outcome.config.discovery_srv.empty()) {
-    spdlog::error("bootstrap by discovery is not supported yet; use --initial-cluster");
+  if (!outcome.config.discovery_srv.empty()) {
+    spdlog::error("--discovery-srv is not supported yet; use --discovery or --initial-cluster");
     return 1;
   }
   return run(outcome.config);

@@ -23,6 +23,7 @@ server::ServerConfig to_server_config(const Config& c) {
   s.bootstrap.join_existing = c.initial_cluster_state == ClusterState::existing;
   s.bootstrap.cluster_token = c.initial_cluster_token;
   s.bootstrap.force_new_cluster = c.force_new_cluster;
+  s.discovery_url = c.discovery;
   s.core.name = c.name;
   s.core.client_urls = raw_urls(c.advertise_client_urls);
   s.core.snapshot_count = c.snapshot_count;

@@ -6,6 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "etcd/api/router.h"
+#include "etcd/common/url.h"
+#include "etcd/server/discovery.h"
+#include "etcd/wal/data_dir.h"
 #include "etcd/server/fetch_membership.h"
 #include "etcd/server/raft_logger.h"
 
@@ -44,7 +47,37 @@ EtcdServer::~EtcdServer() {
   wait();
 }
 
+namespace {
+
+// --discovery on a fresh data dir: register, wait for the others, and bootstrap a new
+// cluster from the registrations (the discovery URL is the cluster token, as in etcd).
+Result<void> discover(ServerConfig& config) {
+  BootstrapConfig& b = config.bootstrap;
+  if (config.discovery_url.empty() ||
+      wal::DataDir::layout(b.data_dir, b.wal_dir).state() == wal::DataDirState::existing) {
+    return Ok{};
+  }
+  b.cluster_token = config.discovery_url;
+  std::string self_entry;
+  for (const auto& url : b.advertise_peer_urls) {
+    self_entry += (self_entry.empty() ? "" : ",") + b.name + "=" + url;
+  }
+  auto cluster = join_by_discovery(
+      {config.discovery_url, member_id(b.advertise_peer_urls, b.cluster_token), self_entry});
+  if (!cluster) return cluster.error();
+  auto entries = parse_initial_cluster(*cluster);
+  if (!entries) return Error{"discovery: bad registrations: " + entries.error().message};
+  b.initial_cluster.clear();
+  for (const auto& e : *entries) b.initial_cluster.emplace_back(e.name, e.url.raw);
+  b.join_existing = false;
+  spdlog::info("discovery: bootstrapping with {}", *cluster);
+  return Ok{};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<EtcdServer>> EtcdServer::start(ServerConfig config) {
+  if (auto discovered = discover(config); !discovered) return discovered.error();
   std::unique_ptr<EtcdServer> server(new EtcdServer(std::move(config)));
   auto booted = bootstrap(server->config_.bootstrap, fetch_membership_over_http);
   if (!booted) return booted.error();

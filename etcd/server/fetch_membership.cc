@@ -1,16 +1,11 @@
 #include "etcd/server/fetch_membership.h"
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
-#include "etcd/common/asio.h"
+#include "etcd/server/http_client.h"
 
 namespace etcd::server {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using nlohmann::json;
 
 std::string peer_members_json(const Membership& membership) {
@@ -63,45 +58,19 @@ Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& url)
   }
 }
 
-namespace {
-
-Result<std::string> get_members(const std::string& url) {
-  auto hp = parse_host_port(url);
-  if (!hp) return hp.error();
-  try {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(2));
-    asio::ip::tcp::resolver resolver(io);
-    stream.connect(resolver.resolve(hp->first, std::to_string(hp->second)));
-    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/members", 11};
-    req.set(bhttp::field::host, hp->first);
-    bhttp::write(stream, req);
-    beast::flat_buffer buffer;
-    bhttp::response<bhttp::string_body> res;
-    bhttp::read(stream, buffer, res);
-    if (res.result_int() != 200) return Error{url + ": HTTP " + std::to_string(res.result_int())};
-    return std::move(res.body());
-  } catch (const std::exception& e) {
-    return Error{url + ": " + e.what()};
-  }
-}
-
-}  // namespace
-
 Result<Membership> fetch_membership_over_http(const std::vector<std::string>& peer_urls) {
   std::string errors;
   for (const auto& url : peer_urls) {
-    if (url.starts_with("https://")) {
-      errors += url + ": https peers are not supported for joining yet; ";
+    auto reply = http_call("GET", url + "/members", "", std::chrono::seconds(2));
+    if (!reply) {
+      errors += reply.error().message + "; ";
       continue;
     }
-    auto body = get_members(url);
-    if (!body) {
-      errors += body.error().message + "; ";
+    if (reply->status != 200) {
+      errors += url + ": HTTP " + std::to_string(reply->status) + "; ";
       continue;
     }
-    return parse_peer_members_json(*body);
+    return parse_peer_members_json(reply->body);
   }
   return Error{errors.empty() ? "no peer URLs to ask" : errors};
 }

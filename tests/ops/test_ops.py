@@ -1,0 +1,177 @@
+"""Cluster operations with real etcd2 processes (issue 6): discovery, force-new-cluster,
+removed members, wrong cluster tokens, and members joining as learners.
+
+Run: /usr/bin/python3 tests/ops/test_ops.py --binary build/etcd/cmd/etcd2 [-k name]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from members import Sandbox, free_port, http, wait_until  # noqa: E402
+
+BINARY = None
+REAL_ETCD = "/usr/bin/etcd"
+
+
+class OpsCase(unittest.TestCase):
+    def setUp(self):
+        self.box = Sandbox(BINARY)
+
+    def tearDown(self):
+        if hasattr(self, "_outcome") and any(e for _, e in getattr(self._outcome, "errors", [])):
+            print(self.box.logs(), file=sys.stderr)
+        self.box.close()
+
+    def leader_of(self, members):
+        for m in members:
+            status, _, body = http("GET", m.client_url + "/v2/stats/self")
+            if status == 200 and json.loads(body)["state"] == "StateLeader":
+                return m
+        return None
+
+
+class Discovery(OpsCase):
+    def discovery_service(self, real):
+        if real:
+            if not os.path.exists(REAL_ETCD):
+                self.skipTest("real etcd not installed")
+            client = "http://127.0.0.1:%d" % free_port()
+            peer = "http://127.0.0.1:%d" % free_port()
+            data = os.path.join(self.box.root, "real-etcd")
+            log = open(os.path.join(self.box.root, "real-etcd.log"), "wb")
+            proc = subprocess.Popen([REAL_ETCD, "--enable-v2=true", "--name", "disc", "--data-dir", data,
+                                     "--listen-client-urls", client, "--advertise-client-urls", client,
+                                     "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                                     "--initial-cluster", "disc=" + peer],
+                                    stdout=log, stderr=log, start_new_session=True)
+            self.addCleanup(lambda: (proc.kill(), proc.wait()))
+            wait_until(lambda: http("GET", client + "/health")[0] == 200, what="real etcd")
+            return client
+        d = self.box.member("discovery")
+        d.start("--initial-cluster", "discovery=" + d.peer_url)
+        d.wait_healthy()
+        return d.client_url
+
+    def bootstrap_three(self, real):
+        service = self.discovery_service(real)
+        url = service + "/v2/keys/discovery/token-" + str(free_port())
+        status, _, _ = http("PUT", url + "/_config/size", {"value": "3"})
+        self.assertEqual(status, 201)
+        members = [self.box.member("n%d" % i) for i in range(1, 4)]
+        for m in members:
+            m.start("--discovery", url)
+        for m in members:
+            m.wait_healthy(timeout=60)
+        ids = {frozenset((x["name"], x["id"]) for x in m.members()) for m in members}
+        self.assertEqual(len(ids), 1, "all members agree on the membership")
+        self.assertEqual(len(next(iter(ids))), 3)
+        self.assertIn(members[0].put("/via-discovery", "yes")[0], (200, 201))
+        wait_until(lambda: members[2].get("/via-discovery", quorum=True)[0] == 200, what="replication")
+        # A fourth member finds the cluster full and, with fallback exit, says so and exits.
+        late = self.box.member("n4").start("--discovery", url, "--discovery-fallback", "exit")
+        self.assertNotEqual(late.wait_exit(), 0)
+        self.assertIn("discovery: cluster is full", late.log())
+
+    def test_three_members_bootstrap_from_an_etcd2_discovery_service(self):
+        self.bootstrap_three(real=False)
+
+    def test_three_members_bootstrap_from_a_real_etcd_discovery_service(self):
+        self.bootstrap_three(real=True)
+
+    def test_missing_size_key_is_a_clear_error(self):
+        service = self.discovery_service(real=False)
+        m = self.box.member("lonely").start("--discovery", service + "/v2/keys/discovery/nosize")
+        self.assertNotEqual(m.wait_exit(), 0)
+        self.assertIn("discovery: size key not found", m.log())
+
+
+class Recovery(OpsCase):
+    def test_force_new_cluster_brings_one_member_back_with_the_data(self):
+        members, _ = self.box.static_cluster(3)
+        for i in range(20):
+            self.assertIn(members[0].put("/k%d" % i, "v%d" % i)[0], (200, 201))
+        wait_until(lambda: members[2].get("/k19", quorum=True)[0] == 200, what="replication")
+        for m in members:
+            m.kill()
+        survivor = members[1]
+        survivor.start("--force-new-cluster")
+        survivor.wait_healthy()
+        self.assertEqual(len(survivor.members()), 1)
+        self.assertEqual(survivor.get("/k19")[1]["node"]["value"], "v19")
+        self.assertIn(survivor.put("/after", "recovery")[0], (200, 201))
+        # Restarting it plainly keeps the one-member cluster.
+        survivor.kill()
+        survivor.start()
+        survivor.wait_healthy()
+        self.assertEqual(survivor.get("/after")[1]["node"]["value"], "recovery")
+
+
+class Refusals(OpsCase):
+    @unittest.skip("needs the removal notice over the peer transport (410 Gone), issue 6")
+    def test_removed_member_stops_and_refuses_its_old_data_dir(self):
+        members, cluster = self.box.static_cluster(3)
+        victim = members[2]
+        victim_id = next(m["id"] for m in members[0].members() if m["name"] == victim.name)
+        status, _, body = http("DELETE", members[0].client_url + "/v2/members/" + victim_id)
+        self.assertEqual(status, 204, body)
+        self.assertEqual(victim.wait_exit(), 0, "a removed member stops itself")
+        self.assertIn("removed from the cluster", victim.log())
+        victim.start("--initial-cluster", cluster)
+        self.assertNotEqual(victim.wait_exit(), 0)
+        self.assertIn("was removed from the cluster; its data dir cannot be reused", victim.log())
+        # The remaining two still serve writes.
+        self.assertIn(members[0].put("/still", "up")[0], (200, 201))
+
+    def test_member_of_another_cluster_is_refused_by_its_peers(self):
+        members, cluster = self.box.static_cluster(3)
+        impostor = members[2]
+        impostor.kill()
+        shutil.rmtree(impostor.data_dir)
+        # Same name and URLs, other token: another cluster ID, so the peers must refuse it.
+        impostor.start("--initial-cluster", cluster, "--initial-cluster-token", "another-cluster")
+        wait_until(lambda: "cluster ID mismatch" in members[0].log() + members[1].log(),
+                   what="the peers to log the refusal")
+        wait_until(lambda: "cluster ID mismatch" in impostor.log(), what="the impostor to be told why")
+        self.assertFalse(impostor.healthy())
+
+
+class Membership(OpsCase):
+    def test_added_member_joins_as_learner_and_is_promoted(self):
+        members, cluster = self.box.static_cluster(3)
+        for i in range(10):
+            members[0].put("/before%d" % i, "x")
+        newcomer = self.box.member("m4")
+        status, _, body = http("POST", members[1].client_url + "/v2/members",
+                               json.dumps({"peerURLs": [newcomer.peer_url]}).encode(),
+                               content_type="application/json")
+        self.assertEqual(status, 201, body)
+        newcomer.start("--initial-cluster", cluster + ",m4=" + newcomer.peer_url,
+                       "--initial-cluster-state", "existing")
+        newcomer.wait_healthy(timeout=60)
+        self.assertEqual(newcomer.get("/before9")[1]["node"]["value"], "x")
+        listed = wait_until(lambda: [m for m in members[0].members() if m["name"] == "m4"],
+                            what="m4 to publish its name")
+        self.assertEqual(listed[0]["clientURLs"], [newcomer.client_url])
+        # Promoted: with 4 voters, losing two members loses the quorum.
+        leader = wait_until(lambda: self.leader_of(members + [newcomer]), what="a leader")
+        status, _, body = http("GET", leader.client_url + "/v2/stats/leader")
+        self.assertEqual(len(json.loads(body)["followers"]), 3)
+
+
+def main():
+    global BINARY
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    args, rest = parser.parse_known_args()
+    BINARY = os.path.abspath(args.binary)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
