@@ -76,6 +76,7 @@ void Raft::reset(Term term) {
     vote_ = kNoNode;
   }
   lead_ = kNoNode;
+  handing_over_ = false;
   election_elapsed_ = 0;
   heartbeat_elapsed_ = 0;
   reset_randomized_election_timeout();
@@ -236,7 +237,7 @@ ConfState Raft::apply_conf_change(const ConfChange& cc) {
   is_learner_ = self != nullptr && self->is_learner;
   if (role_ == Role::leader) {
     if (self == nullptr || is_learner_) {
-      step_down_after_removal();
+      begin_handover_after_removal();
     } else {
       leader_after_conf_change();
     }

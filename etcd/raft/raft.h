@@ -104,7 +104,12 @@ class Raft {
   void respond_to_read_index(const Message& request, Index read_index);
   void release_pending_read_index_messages();
   void leader_after_conf_change();
-  void step_down_after_removal();
+  // A leader removed from the configuration stays on (refusing proposals) until the
+  // remaining voters have its whole log, then hands over with TimeoutNow and steps down.
+  // It does not give up on a timer or on CheckQuorum: until they have its log they may
+  // still need its vote, so it is the only member that can lead.
+  void begin_handover_after_removal();
+  void maybe_finish_handover();
 
   NodeId id_;
   Term term_;
@@ -123,6 +128,7 @@ class Raft {
   std::vector<Message> pending_read_index_messages_;
   std::vector<Message> msgs_;
   std::vector<ReadState> read_states_;
+  bool handing_over_ = false;  // leader, removed from the configuration (see above)
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int election_ticks_;

@@ -75,7 +75,7 @@ void Raft::leader_check_quorum() {
   if (Progress* self = tracker_.find(id_)) self->recent_active = true;
   // §6.2: a leader that cannot reach a quorum within an election timeout steps down, so
   // clients stop waiting on it and reads cannot be served from a deposed leader.
-  if (!tracker_.quorum_active(id_)) {
+  if (!tracker_.quorum_active(id_) && !handing_over_) {
     log_line(LogLevel::warn, "stepped down: quorum is not active");
     become_follower(term_, kNoNode);
     return;
@@ -118,6 +118,7 @@ void Raft::leader_append_response(const Message& m, Progress& pr) {
   while (maybe_send_append(m.from, false)) {
   }
   if (m.from == lead_transferee_ && pr.match == log_.last_index()) send_timeout_now(m.from);
+  maybe_finish_handover();
 }
 
 void Raft::leader_heartbeat_response(const Message& m, Progress& pr) {
@@ -226,20 +227,36 @@ void Raft::leader_after_conf_change() {
   }
 }
 
-void Raft::step_down_after_removal() {
-  // The removal is committed (we are applying it). Hand leadership to the most caught-up
-  // voter so the cluster does not wait out an election timeout, then step down.
+void Raft::begin_handover_after_removal() {
+  // Stepping down at once could strand the remaining voters: they may not yet know the
+  // removal is committed (so they still need our vote) while our longer log makes us
+  // refuse it (simulator seed 1012). Keep leading until they have our whole log.
+  log_line(LogLevel::info, "removed from the configuration: handing leadership over");
+  handing_over_ = true;
+  election_elapsed_ = 0;
+  if (tracker_.voters().empty()) {
+    become_follower(term_, kNoNode);
+    return;
+  }
+  broadcast_append();
+  maybe_finish_handover();
+}
+
+void Raft::maybe_finish_handover() {
+  if (!handing_over_) return;
   NodeId best = kNoNode;
   Index best_match;
   for (NodeId id : tracker_.voters()) {
     const Progress* pr = tracker_.find(id);
-    if (pr->match > best_match || best == kNoNode) {
+    if (best == kNoNode || pr->match > best_match) {
       best = id;
       best_match = pr->match;
     }
   }
-  if (best != kNoNode && best_match == log_.last_index()) send_timeout_now(best);
-  log_line(LogLevel::info, "stepping down: removed from the configuration");
+  if (best == kNoNode || best_match < log_.last_index()) return;
+  // It has everything we have, the removal included: let it campaign right away.
+  send_timeout_now(best);
+  log_line(LogLevel::info, "stepping down: removed; leadership handed to " + hex(best));
   become_follower(term_, kNoNode);
 }
 

@@ -42,8 +42,10 @@ bool Raft::handle_message_term(const Message& m) {
   if (m.term > term_) {
     if (m.type == MessageType::vote || m.type == MessageType::pre_vote) {
       const bool forced = m.context == kCampaignTransfer;
-      const bool in_lease =
-          check_quorum_ && lead_ != kNoNode && election_elapsed_ < election_ticks_;
+      // A leader handing over after its removal keeps its lease even without CheckQuorum:
+      // until the others have its log it is the only member that can lead.
+      const bool in_lease = (check_quorum_ || handing_over_) && lead_ != kNoNode &&
+                            election_elapsed_ < election_ticks_;
       // §4.2.3: a server that heard from a leader within the minimum election timeout
       // neither updates its term nor grants its vote (protects against removed servers).
       if (!forced && in_lease) {
@@ -71,9 +73,12 @@ bool Raft::handle_message_term(const Message& m) {
       // A stale leader (or one cut off while we bumped our term) learns our term from this
       // response instead of from disruptive votes (etcd raft: "notifying leader").
       send(Message{.type = MessageType::append_resp, .to = m.from});
-    } else if (m.type == MessageType::pre_vote) {
-      send(Message{.type = MessageType::pre_vote_resp, .to = m.from, .term = term_,
-                   .reject = true});
+    } else if (m.type == MessageType::pre_vote || m.type == MessageType::vote) {
+      // Raft Figure 2: a RequestVote from an older term is refused with our term, so a
+      // candidate that fell behind learns it and can win later (simulator seed 5673).
+      const MessageType resp =
+          m.type == MessageType::vote ? MessageType::vote_resp : MessageType::pre_vote_resp;
+      send(Message{.type = resp, .to = m.from, .term = term_, .reject = true});
     }
     return false;
   }

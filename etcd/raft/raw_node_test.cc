@@ -237,6 +237,39 @@ TEST(RawNode, RemovedLeaderStepsDownAndHandsOver) {
   EXPECT_EQ(c.at(2).applied.back().data, "after-removal");
 }
 
+// The precise stranding case (the last voter needs the removed leader's vote) is the
+// simulator scenario Liveness.RemovedLeaderDoesNotStrandTheRemainingVoters; this checks the
+// two-member outcome end to end.
+TEST(RawNode, RemovedLeaderOfTwoHandsOverToTheLastVoter) {
+  Cluster c(2);
+  c.elect(1);
+  c.isolate(2);
+  ASSERT_TRUE(c.node(1).propose_conf_change({ConfChangeType::remove_node, NodeId{1}, ""}).ok());
+  c.tick_all(40);  // uncommitted: n1 steps down by CheckQuorum, nobody can lead
+  c.heal();
+  c.tick_all(40);
+  EXPECT_EQ(c.leader(), std::optional<uint64_t>(2));
+  EXPECT_EQ(c.at(2).conf.voters, std::vector<NodeId>{NodeId{2}});
+  ASSERT_TRUE(c.node(2).propose("after-handover").ok());
+  c.stabilize();
+  EXPECT_EQ(c.at(2).applied.back().data, "after-handover");
+}
+
+TEST(RawNode, StaleVoteRequestIsRefusedWithTheCurrentTerm) {
+  Cluster c(3);
+  c.elect(1);
+  const Term term = c.node(2).status().hard_state.term;
+  Message stale{.type = MessageType::vote, .to = NodeId{2}, .from = NodeId{3},
+                .term = term - 1, .log_term = Term{9}, .index = Index{99}};
+  ASSERT_TRUE(c.node(2).step(stale).ok());
+  Ready rd = c.node(2).ready();
+  ASSERT_EQ(rd.messages.size(), 1u);
+  EXPECT_EQ(rd.messages[0].type, MessageType::vote_resp);
+  EXPECT_TRUE(rd.messages[0].reject);
+  EXPECT_EQ(rd.messages[0].term, term) << "Raft Figure 2: the reply carries our term";
+  c.node(2).advance(rd);
+}
+
 TEST(RawNode, LaggingFollowerCatchesUpBySnapshot) {
   Cluster c(3);
   c.elect(1);

@@ -110,8 +110,9 @@ void ServerCore::apply_conf_change(const raft::Entry& entry) {
   }
   if (cc->type == raft::ConfChangeType::remove_node && cc->node_id == options_.id && !removed_) {
     removed_ = true;
-    spdlog::warn("this member was removed from the cluster; stopping");
-    if (on_removed) on_removed();
+    // A removed leader first hands leadership over (raft keeps leading until the others
+    // have its log); stop only once it has.
+    if (node_.status().soft_state.role != raft::Role::leader) report_removed();
   }
 }
 

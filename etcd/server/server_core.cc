@@ -74,8 +74,18 @@ void ServerCore::fatal(const std::string& what, const Error& error) const {
   std::abort();
 }
 
+void ServerCore::report_removed() {
+  if (removal_reported_) return;
+  removal_reported_ = true;
+  spdlog::warn("this member was removed from the cluster; stopping");
+  if (on_removed) on_removed();
+}
+
 void ServerCore::tick() {
   node_.tick();
+  if (removed_ && !removal_reported_ && node_.status().soft_state.role != raft::Role::leader) {
+    report_removed();
+  }
   if (!published_ && ++ticks_since_publish_ >= options_.election_ticks) maybe_publish();
   maybe_promote_learners();
   run_ready_loop();
@@ -184,6 +194,7 @@ void ServerCore::handle_ready(raft::Ready& ready) {
       m->is_leader.set(leader_ == options_.id ? 1 : 0);
     }
     if (on_leader_change) on_leader_change(leader_);
+    if (removed_ && old == options_.id) report_removed();
     if (leader_ != kNoNode && !published_) publish_due_ = true;
   }
   persist(ready);

@@ -153,6 +153,7 @@ class ServerCore {
   Result<void> check_quorum_after(const raft::ConfChange& cc) const;
   [[noreturn]] void fatal(const std::string& what, const Error& error) const;
   void record_progress();
+  void report_removed();
 
   CoreOptions options_;
   PeerNetwork& network_;
@@ -169,6 +170,7 @@ class ServerCore {
   Term applied_term_;
   Index snapshot_index_;  // newest compaction snapshot (or installed snapshot)
   bool removed_ = false;
+  bool removal_reported_ = false;
   bool published_ = false;
   bool publish_due_ = false;
   int ticks_since_publish_ = 0;
