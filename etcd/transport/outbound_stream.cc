@@ -81,7 +81,12 @@ std::string OutboundStream::name() const {
 }
 
 void OutboundStream::accept(std::vector<raft::Message>& messages) {
-  if (stopped_) return;
+  if (stopped_) {  // removed meanwhile: raft still waits for the outcome of a snapshot
+    for (const auto& message : messages) {
+      if (message.type == raft::MessageType::snapshot) core_->report_snapshot(peer_, false);
+    }
+    return;
+  }
   const size_t limit = core_->options().queue_messages_max;
   size_t dropped = 0;
   for (auto& message : messages) {
