@@ -68,10 +68,11 @@ bool Raft::handle_message_term(const Message& m) {
     return true;
   }
   if (m.term < term_) {
-    if ((check_quorum_ || pre_vote_) &&
-        (m.type == MessageType::heartbeat || m.type == MessageType::append)) {
+    if (m.type == MessageType::heartbeat || m.type == MessageType::append) {
       // A stale leader (or one cut off while we bumped our term) learns our term from this
-      // response instead of from disruptive votes (etcd raft: "notifying leader").
+      // response (Raft Figure 2). etcd raft answers only with PreVote or CheckQuorum on,
+      // counting on our own vote requests otherwise; a learner never campaigns, so it
+      // would be stranded at its higher term (simulator seed 8374).
       send(Message{.type = MessageType::append_resp, .to = m.from});
     } else if (m.type == MessageType::pre_vote || m.type == MessageType::vote) {
       // Raft Figure 2: a RequestVote from an older term is refused with our term, so a
