@@ -1,6 +1,7 @@
 #include "etcd/server/bootstrap.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include <spdlog/spdlog.h>
@@ -136,7 +137,8 @@ Result<Bootstrapped> restart(const BootstrapConfig& config, const wal::DataDir& 
   if (!persisted->conf_state.voters.empty()) base.metadata.conf_state = persisted->conf_state;
   out.disk.storage = std::make_unique<raft::MemoryStorage>();
   if (auto ok = rebuild_log(*out.disk.storage, base, recovered, applied); !ok) return ok.error();
-  if (persisted->membership.is_removed(out.id)) {
+  // The marker: a peer told us (410) when raft could no longer reach us with the removal.
+  if (persisted->membership.is_removed(out.id) || std::filesystem::exists(dir.removed_marker)) {
     return Error{"this member (" + id_to_hex(out.id.value) +
                  ") was removed from the cluster; its data dir cannot be reused"};
   }

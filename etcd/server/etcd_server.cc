@@ -1,5 +1,6 @@
 #include "etcd/server/etcd_server.h"
 
+#include <fstream>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -8,9 +9,9 @@
 #include "etcd/api/router.h"
 #include "etcd/common/url.h"
 #include "etcd/server/discovery.h"
-#include "etcd/wal/data_dir.h"
 #include "etcd/server/fetch_membership.h"
 #include "etcd/server/raft_logger.h"
+#include "etcd/wal/data_dir.h"
 
 namespace etcd::server {
 
@@ -112,6 +113,11 @@ Result<void> EtcdServer::open(Bootstrapped booted) {
     on_strand([this, id, ok] { core_->report_snapshot(id, ok); });
   };
   handler.on_http = [this](const transport::PeerHttpRequest& r) { return peer_http(r); };
+  handler.on_removed = [this](NodeId by) {
+    on_strand([this, by] {
+      if (core_) core_->removed_by_peer(by);
+    });
+  };
   transport_ = std::make_unique<transport::PeerTransport>(io_, options, std::move(handler),
                                                           Rng(rng_.next()));
   if (auto started = transport_->start(); !started) return started.error();
@@ -126,7 +132,10 @@ Result<void> EtcdServer::open(Bootstrapped booted) {
   static RaftLogger raft_logger;
   core_ = std::make_unique<ServerCore>(std::move(core), std::move(booted.disk), *network_, clock_,
                                        rng_, &raft_logger);
-  core_->on_removed = [this] { asio::post(io_, [this] { stop(); }); };
+  core_->on_removed = [this] {
+    mark_data_dir_removed();
+    asio::post(io_, [this] { stop(); });
+  };
   core_->on_leader_change = [this](NodeId) { leader_since_ns_ = clock_.now_unix_ns(); };
   core_->on_membership_change = [this](const Membership& ms) {
     set_members_json(peer_members_json(ms));
@@ -191,6 +200,14 @@ void EtcdServer::wait() {
   for (auto& t : threads_) {
     if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
   }
+}
+
+void EtcdServer::mark_data_dir_removed() const {
+  const auto dir = wal::DataDir::layout(config_.bootstrap.data_dir, config_.bootstrap.wal_dir);
+  std::ofstream marker(dir.removed_marker, std::ios::trunc);
+  marker << "member " << id_to_hex(id_.value) << " was removed from the cluster\n";
+  marker.flush();
+  if (!marker) spdlog::error("could not write {}: a restart will only learn it from the peers", dir.removed_marker);
 }
 
 void EtcdServer::stop() {

@@ -89,6 +89,8 @@ class EtcdServer final : public api::Backend {
   api::IndexHeaders headers() const;  // strand only
   transport::PeerHttpResponse peer_http(const transport::PeerHttpRequest& request);
   void set_members_json(std::string json);
+  // Leaves <data-dir>/member/removed so a restart refuses the data dir (bootstrap.cc).
+  void mark_data_dir_removed() const;
   void get_now(const api::KeysRequest& request, const api::EventCallback& done);
   using MemberDone = std::function<void(Result<Member>)>;
   using MemberCall = std::function<void(ServerCore&, MemberDone)>;

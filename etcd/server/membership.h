@@ -26,6 +26,7 @@ class Membership {
   const std::map<NodeId, Member>& members() const { return members_; }
   std::vector<NodeId> ids() const;
   bool is_removed(NodeId id) const { return removed_.count(id) != 0; }
+  const std::set<NodeId>& removed() const { return removed_; }
   // The member whose peer URLs include url, if any.
   const Member* find_by_peer_url(const std::string& url) const;
 

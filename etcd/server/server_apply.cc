@@ -149,6 +149,13 @@ void ServerCore::sync_peers() {
   for (const auto& [id, urls] : peers_) {
     if (!wanted.count(id)) network_.remove_peer(id);
   }
+  // After a restart the network has not seen the removals: tell it, so a removed member
+  // that comes back is answered 410 and stops.
+  for (NodeId id : membership_.removed()) {
+    if (id != options_.id && removed_told_.insert(id).second && !peers_.count(id)) {
+      network_.remove_peer(id);
+    }
+  }
   for (const auto& [id, urls] : wanted) {
     auto known = peers_.find(id);
     if (known == peers_.end()) {

@@ -81,6 +81,14 @@ void ServerCore::report_removed() {
   if (on_removed) on_removed();
 }
 
+void ServerCore::removed_by_peer(NodeId peer) {
+  if (removal_reported_) return;
+  spdlog::warn("member {} reports that this member was removed from the cluster",
+               id_to_hex(peer.value));
+  removed_ = true;
+  report_removed();
+}
+
 void ServerCore::tick() {
   node_.tick();
   if (removed_ && !removal_reported_ && node_.status().soft_state.role != raft::Role::leader) {

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,9 @@ class ServerCore {
   // Leader: promote a learner that has published its name and caught up (issue 6: a new
   // member joins as a learner so it never costs the cluster its quorum while it catches up).
   void maybe_promote_learners();
+  // A peer refused our stream because it applied our removal: stop even if raft never
+  // delivered the removal to us (the leader stops replicating to a removed member).
+  void removed_by_peer(NodeId peer);
   // Forget a waiter (the client timed out or went away).
   void cancel(uint64_t request_id);
 
@@ -176,6 +180,7 @@ class ServerCore {
   int ticks_since_publish_ = 0;
   uint64_t last_request_id_ = 0;
   std::map<NodeId, std::vector<std::string>> peers_;  // as told to network_
+  std::set<NodeId> removed_told_;                      // removals told to network_
   std::map<uint64_t, ProposalCallback> proposals_;
   std::map<uint64_t, MemberCallback> member_waiters_;
   std::map<std::string, ReadCallback> reads_pending_;        // waiting for a ReadState

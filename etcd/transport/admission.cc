@@ -15,6 +15,13 @@ Error refuse(int status, std::string message) {
 
 Result<NodeId> admit(const PeerHeaders& headers, const LocalIdentity& local,
                      const std::function<bool(NodeId)>& is_member) {
+  return admit(headers, local, [&](NodeId id) {
+    return is_member(id) ? SenderStatus::member : SenderStatus::unknown;
+  });
+}
+
+Result<NodeId> admit(const PeerHeaders& headers, const LocalIdentity& local,
+                     const std::function<SenderStatus(NodeId)>& sender_status) {
   const auto cluster = wire::parse_id(headers.cluster_id);
   const auto from = wire::parse_id(headers.from);
   const auto to = wire::parse_id(headers.to);
@@ -33,7 +40,12 @@ Result<NodeId> admit(const PeerHeaders& headers, const LocalIdentity& local,
                                                  wire::format_id(local.member_id.value) +
                                                  ", request is for " + wire::format_id(*to));
   }
-  if (!is_member(NodeId(*from))) {
+  const SenderStatus status = sender_status(NodeId(*from));
+  if (status == SenderStatus::removed) {
+    // etcd answers 410 Gone: the removed member learns it even if raft never tells it.
+    return refuse(kStatusGone, std::string(kRemovedMessage));
+  }
+  if (status != SenderStatus::member) {
     return refuse(kStatusForbidden,
                   "sender " + wire::format_id(*from) + " is not a member of this cluster");
   }

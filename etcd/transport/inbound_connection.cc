@@ -178,7 +178,8 @@ Result<NodeId> InboundConnection::admit_raft(const HeaderParser& header, std::st
   const PeerHeaders headers{header_value(header, wire::kClusterIdHeader),
                             header_value(header, wire::kFromHeader),
                             header_value(header, wire::kToHeader)};
-  auto from = admit(headers, core_->identity(), [this](NodeId id) { return core_->is_member(id); });
+  auto from = admit(headers, core_->identity(),
+                    [this](NodeId id) { return core_->sender_status(id); });
   if (!from) {
     StatsCounters::add(core_->counters().inbound_refused);
     spdlog::warn("peer transport: refused {} from {} (X-Server-From {}): {} {}", what, remote_,

@@ -215,6 +215,7 @@ awaitable<std::string> OutboundStream::open(Ws& ws, const PeerUrl& url) {
   co_await ws.async_handshake(response, url.authority(), std::string(wire::kStreamPath),
                               with_ec(ec));
   if (ec == websocket::error::upgrade_declined) {
+    if (response.result_int() == kStatusGone) core_->report_removed(peer_);
     co_return "refused: " + std::to_string(response.result_int()) + " " + clipped(response.body());
   }
   co_return ec ? describe(ec) : std::string();

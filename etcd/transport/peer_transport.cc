@@ -146,6 +146,7 @@ void PeerTransport::update_peer(NodeId id, std::vector<std::string> peer_urls) {
 
 void PeerTransport::remove_peer(NodeId id) {
   ETCD_ASSERT(core_ != nullptr, "PeerTransport used before start()");
+  core_->mark_removed(id);
   if (auto stream = core_->take_peer(id)) {
     stream->stop();
     spdlog::info("peer transport: removed {}", peer_name(id));

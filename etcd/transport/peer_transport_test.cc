@@ -161,7 +161,7 @@ TEST_F(PeerTransportTest, RefusesAStreamMeantForAnotherMember) {
   EXPECT_EQ(b->transport().stats().messages_received, 0u);
 }
 
-TEST_F(PeerTransportTest, ARemovedPeerIsNoLongerAdmitted) {
+TEST_F(PeerTransportTest, ARemovedPeerIsNoLongerAdmittedAndIsToldSo) {
   auto a = started(member_options(1));
   auto b = started(member_options(2));
   link(*a, *b);
@@ -169,7 +169,10 @@ TEST_F(PeerTransportTest, ARemovedPeerIsNoLongerAdmitted) {
   b->transport().remove_peer(a->id());
   a->transport().send({numbered(a->id(), b->id(), 7)});
   EXPECT_TRUE(log_.wait_for({"raft stream from", "ended: sender is no longer a member"}));
-  EXPECT_TRUE(log_.wait_for({"cannot open stream", "refused: 403"}));
+  EXPECT_TRUE(log_.wait_for({"cannot open stream", "refused: 410"}));
+  ASSERT_TRUE(a->inbox().wait([](Inbox& in) { return !in.removed_by.empty(); }))
+      << "the removed member learns it from the 410";
+  EXPECT_EQ(a->inbox().removed_by.front(), b->id());
   EXPECT_TRUE(b->inbox().take_messages().empty());
 }
 

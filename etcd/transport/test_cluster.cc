@@ -25,6 +25,7 @@ PeerHandler Inbox::handler(std::shared_ptr<Inbox> inbox) {
     inbox->record([&] { inbox->messages.push_back(std::move(m)); });
   };
   handler.on_unreachable = [inbox](NodeId id) { inbox->record([&] { ++inbox->unreachable[id]; }); };
+  handler.on_removed = [inbox](NodeId by) { inbox->record([&] { inbox->removed_by.push_back(by); }); };
   handler.on_snapshot_status = [inbox](NodeId id, bool ok) {
     inbox->record([&] { inbox->snapshot_status.emplace_back(id, ok); });
   };

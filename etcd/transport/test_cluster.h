@@ -53,6 +53,7 @@ class Inbox {
   // Read these only inside wait() predicates or after a wait returned.
   std::vector<raft::Message> messages;
   std::map<NodeId, int> unreachable;
+  std::vector<NodeId> removed_by;  // peers that answered our stream with 410
   std::vector<std::pair<NodeId, bool>> snapshot_status;
 
   std::vector<raft::Message> take_messages();

@@ -52,6 +52,9 @@ struct PeerHandler {
   // A snapshot message to this peer finished sending; ok = the peer received and verified
   // it (raft: ReportSnapshot).
   std::function<void(NodeId, bool ok)> on_snapshot_status;
+  // A peer refused our stream with 410: it has applied our removal from the cluster
+  // (etcd: "the member has been permanently removed from the cluster").
+  std::function<void(NodeId by_peer)> on_removed;
   // Anything on the peer port that is not raft traffic. Unset: default_peer_http.
   std::function<PeerHttpResponse(const PeerHttpRequest&)> on_http;
 };
@@ -72,7 +75,8 @@ class Transport {
   // Replaces the URLs of a known peer (the next dial uses them; a connection to a URL no
   // longer listed is closed). Unknown ids are ignored.
   virtual void update_peer(NodeId id, std::vector<std::string> peer_urls) = 0;
-  // Closes the peer's outbound stream, drops its queue and refuses its inbound traffic.
+  // Closes the peer's outbound stream, drops its queue and refuses its inbound traffic
+  // with 410 from now on (a removed member learns it that way).
   virtual void remove_peer(NodeId id) = 0;
 
   // Closes listeners and every connection; no callback starts after stop() returns except

@@ -63,6 +63,24 @@ bool TransportCore::is_member(NodeId id) const {
   return peers_.contains(id);
 }
 
+SenderStatus TransportCore::sender_status(NodeId id) const {
+  if (options_.allow_unknown_senders) return SenderStatus::member;
+  std::lock_guard lock(peers_mutex_);
+  if (peers_.contains(id)) return SenderStatus::member;
+  return removed_.contains(id) ? SenderStatus::removed : SenderStatus::unknown;
+}
+
+void TransportCore::mark_removed(NodeId id) {
+  std::lock_guard lock(peers_mutex_);
+  removed_.insert(id);
+}
+
+void TransportCore::report_removed(NodeId by_peer) {
+  guarded([&] {
+    if (handler_.on_removed) handler_.on_removed(by_peer);
+  });
+}
+
 std::shared_ptr<OutboundStream> TransportCore::find_peer(NodeId id) const {
   std::lock_guard lock(peers_mutex_);
   const auto it = peers_.find(id);

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <vector>
 
@@ -56,6 +57,10 @@ class TransportCore {
 
   // The peer table. is_member() is the admission allow-list (plus allow_unknown_senders).
   bool is_member(NodeId id) const;
+  // Removed members are refused with 410 so they learn they were removed.
+  SenderStatus sender_status(NodeId id) const;
+  void mark_removed(NodeId id);
+  void report_removed(NodeId by_peer);
   std::shared_ptr<OutboundStream> find_peer(NodeId id) const;
   // Inserts or replaces; returns the previous stream (to be stopped by the caller).
   std::shared_ptr<OutboundStream> put_peer(NodeId id, std::shared_ptr<OutboundStream> stream);
@@ -88,6 +93,7 @@ class TransportCore {
 
   mutable std::mutex peers_mutex_;
   std::map<NodeId, std::shared_ptr<OutboundStream>> peers_;
+  std::set<NodeId> removed_;
 
   std::mutex closers_mutex_;
   uint64_t next_ticket_ = 1;

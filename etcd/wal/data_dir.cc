@@ -28,6 +28,7 @@ DataDir DataDir::layout(const std::string& data_dir, const std::string& wal_dir)
   out.wal_dir = wal_dir.empty() ? join_path(out.member_dir, "wal") : wal_dir;
   out.snap_dir = join_path(out.member_dir, "snap");
   out.db_path = join_path(out.member_dir, "db");
+  out.removed_marker = join_path(out.member_dir, "removed");
   return out;
 }
 

@@ -2,6 +2,7 @@
 //   <data-dir>/member/wal/   raft log segments (wal.h); --wal-dir may put them elsewhere
 //   <data-dir>/member/snap/  snapshot files (snapshotter.h)
 //   <data-dir>/member/db     the store's SQLite database (etcd/store)
+//   <data-dir>/member/removed  present once the cluster told this member it was removed
 // It computes the paths, creates the directories owner-only (0700) and tells a fresh
 // data dir from an existing member's. It never reads or writes the files inside.
 #pragma once
@@ -23,6 +24,7 @@ struct DataDir {
   std::string wal_dir;
   std::string snap_dir;
   std::string db_path;
+  std::string removed_marker;
 
   // The layout for `data_dir`; a non-empty `wal_dir` overrides <data-dir>/member/wal.
   static DataDir layout(const std::string& data_dir, const std::string& wal_dir = "");
