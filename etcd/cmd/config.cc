@@ -191,6 +191,14 @@ void fill_member(const RawValues& raw, Config& c) {
   c.election_timeout_ms = parse_uint(raw, "election-timeout");
   c.listen_peer_urls = parse_urls(raw, "listen-peer-urls");
   c.listen_client_urls = parse_urls(raw, "listen-client-urls");
+  for (const auto& url : c.listen_client_urls) {
+    // Refuse rather than serve plain HTTP on a URL the operator meant to be encrypted.
+    if (url.scheme == "https" || url.scheme == "unixs") {
+      throw UsageError{"--listen-client-urls " + url.raw +
+                       ": TLS on the client port is not supported yet (use http://, and "
+                       "TLS between members with --peer-cert-file)"};
+    }
+  }
   c.max_snapshots = static_cast<uint32_t>(parse_uint(raw, "max-snapshots"));
   c.max_wals = static_cast<uint32_t>(parse_uint(raw, "max-wals"));
   c.cors = split_list(raw["cors"]);

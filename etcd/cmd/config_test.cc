@@ -135,6 +135,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{{"--listen-peer-urls", "http://host-without-port"}, "host:port"},
         BadCase{{"--advertise-client-urls", "ftp://x:1"}, "URL scheme"},
         BadCase{{"--listen-client-urls", "http://x:99999"}, "invalid port"},
+        BadCase{{"--listen-client-urls", "https://127.0.0.1:2379"}, "TLS on the client port"},
         BadCase{{"--initial-cluster", "justaname"}, "name=url"},
         BadCase{{"--initial-cluster", "other=http://10.0.0.9:2380"}, "must include default="},
         BadCase{{"--debug=perhaps"}, "debug"},

@@ -1,8 +1,10 @@
 #include "etcd/server/bootstrap.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +20,9 @@ Result<std::unique_ptr<store::Store>> open_store(const wal::DataDir& dir) {
   if (!store) return Error{"opening " + dir.db_path + ": " + store.error().message};
   return std::move(store).value();
 }
+
+constexpr int kJoinAttempts = 10;
+constexpr std::chrono::milliseconds kJoinRetryDelay{500};
 
 const Member* find_self(const Membership& ms, const std::vector<std::string>& peer_urls) {
   for (const auto& url : peer_urls) {
@@ -191,7 +196,15 @@ Result<Bootstrapped> bootstrap(const BootstrapConfig& config, const FetchMembers
         peers.push_back(url);
       }
     }
-    auto remote = fetch(peers);
+    // A peer that has not applied our addition yet answers without us: ask again (the
+    // next peer first) for a few seconds before refusing.
+    Result<Membership> remote = Error{"no peer URLs"};
+    for (int attempt = 0; attempt < kJoinAttempts; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(kJoinRetryDelay);
+      remote = fetch(peers);
+      if (remote && find_self(*remote, config.advertise_peer_urls) != nullptr) break;
+      if (!peers.empty()) std::rotate(peers.begin(), peers.begin() + 1, peers.end());
+    }
     if (!remote) return Error{"cannot fetch cluster info from peer urls: " + remote.error().message};
     return start_fresh(config, dir, std::move(remote).value(), false, "join");
   }
