@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: all deps configure build build-asan build-fuzz run test test-unit test-asan fuzz bench fmt \
+.PHONY: all deps configure build build-asan build-fuzz run test test-unit test-long test-asan fuzz bench fmt \
 	clean
 
 all: build
@@ -46,6 +46,15 @@ test: build build-asan
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -L unit
+
+# The long fault runs of tests/cluster/README.md (by hand: hours on 2 cores).
+ETCD2_BIN = $(BUILD_DIR)/etcd/cmd/etcd2
+test-long: build
+	/usr/bin/python3 tests/cluster/faults.py --binary $(ETCD2_BIN) --size 3 --rounds 200 --seed 1
+	/usr/bin/python3 tests/cluster/faults.py --binary $(ETCD2_BIN) --size 5 --rounds 200 --seed 2
+	/usr/bin/python3 tests/cluster/faults.py --binary $(ETCD2_BIN) --size 3 --rounds 50 --seed 3 \
+	  --snapshot-count 1000
+	/usr/bin/python3 tests/cluster/failover.py --binary $(ETCD2_BIN) --rounds 10
 
 # Every libFuzzer target for 60 s on its committed seed corpus.
 fuzz: build-fuzz

@@ -251,10 +251,14 @@ class Cluster:
         """Graceful stop of member i (SIGTERM, SIGKILL after 20 s)."""
         self.kill(i, signal.SIGTERM)
 
-    def restart(self, i, timeout=None):
-        """(Re)starts member i from its data dir and waits until it is healthy."""
+    def restart(self, i, timeout=None, wait=True):
+        """(Re)starts member i from its data dir and waits until it is healthy
+        (wait=False: returns once the process is started, e.g. when a quorum of
+        members must come back before any of them can be healthy)."""
         self.kill(i)
         self._spawn(self.members[i])
+        if not wait:
+            return
         deadline = time.monotonic() + (timeout or self.start_timeout)
         self._wait_member_healthy(self.members[i], deadline)
 
