@@ -96,6 +96,7 @@ void ServerCore::tick() {
   }
   if (!published_ && ++ticks_since_publish_ >= options_.election_ticks) maybe_publish();
   maybe_promote_learners();
+  continue_removal_after_transfer();
   run_ready_loop();
 }
 

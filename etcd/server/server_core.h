@@ -153,7 +153,11 @@ class ServerCore {
   void take_snapshot();
   Term term_of(Index index) const;
   void fail_all_pending(std::string_view why);
-  void propose_conf_change(raft::ConfChange cc, Member member, MemberCallback done);
+  // quorum_checked: --strict-reconfig-check already passed (as the leader, with health).
+  void propose_conf_change(raft::ConfChange cc, Member member, MemberCallback done,
+                           bool quorum_checked = false);
+  NodeId transfer_target() const;  // the most caught-up active voter other than us
+  void continue_removal_after_transfer();
   Result<void> check_quorum_after(const raft::ConfChange& cc) const;
   [[noreturn]] void fatal(const std::string& what, const Error& error) const;
   void record_progress();
@@ -183,6 +187,13 @@ class ServerCore {
   std::set<NodeId> removed_told_;                      // removals told to network_
   std::map<uint64_t, ProposalCallback> proposals_;
   std::map<uint64_t, MemberCallback> member_waiters_;
+  // Our own removal while leading, waiting for the leadership transfer to finish.
+  struct PendingRemoval {
+    Member member;
+    MemberCallback done;
+    int ticks = 0;
+  };
+  std::optional<PendingRemoval> removal_after_transfer_;
   std::map<std::string, ReadCallback> reads_pending_;        // waiting for a ReadState
   std::multimap<Index, ReadCallback> reads_ready_;           // waiting for apply
   uint64_t last_read_id_ = 0;

@@ -237,6 +237,30 @@ TEST_F(ServerCoreTest, MembershipChangesGoThroughRaft) {
   for (auto& [i, m] : members_) EXPECT_TRUE(m.core->membership().is_removed(new_id));
 }
 
+TEST_F(ServerCoreTest, RemovingTheLeaderHandsLeadershipOverFirst) {
+  for (size_t i = 0; i < 3; ++i) start(i);
+  tick(40);
+  ServerCore* lead = leader();
+  ASSERT_NE(lead, nullptr);
+  const NodeId old_leader = lead->id();
+  std::optional<Result<Member>> removed;
+  lead->remove_member(old_leader, [&](Result<Member> m) { removed = m; });
+  settle();
+  // The transfer (TimeoutNow) ran before anything was proposed.
+  ASSERT_NE(leader(), nullptr);
+  EXPECT_NE(leader()->id(), old_leader);
+  EXPECT_FALSE(removed.has_value());
+  EXPECT_FALSE(find(old_leader)->membership().is_removed(old_leader));
+  tick(3);  // the next tick proposes the removal through the new leader
+  ASSERT_TRUE(removed.has_value());
+  ASSERT_TRUE(removed->ok()) << removed->error().message;
+  for (auto& [i, m] : members_) {
+    if (m.core && m.core->id() != old_leader) {
+      EXPECT_TRUE(m.core->membership().is_removed(old_leader));
+    }
+  }
+}
+
 TEST_F(ServerCoreTest, NewMemberJoinsAsLearnerAndIsPromotedOnceCaughtUp) {
   for (size_t i = 0; i < 3; ++i) start(i);
   tick(40);

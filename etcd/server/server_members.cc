@@ -31,7 +31,51 @@ void ServerCore::remove_member(NodeId id, MemberCallback done) {
   if (membership_.is_removed(id)) return done(Error{"membership: ID removed"});
   const Member* member = membership_.find(id);
   if (member == nullptr) return done(Error{"membership: member not found"});
-  propose_conf_change({raft::ConfChangeType::remove_node, id, ""}, *member, std::move(done));
+  raft::ConfChange cc{raft::ConfChangeType::remove_node, id, ""};
+  if (id == options_.id && is_leader() && !removal_after_transfer_) {
+    // Issue 6: removing the leader hands leadership over first, so the cluster never waits
+    // an election timeout for a leader that is going away.
+    if (options_.strict_reconfig_check) {
+      if (auto ok = check_quorum_after(cc); !ok.ok()) return done(ok.error());
+    }
+    if (const NodeId to = transfer_target(); to != kNoNode) {
+      spdlog::info("removing this member, the leader: handing leadership to {:x} first", to.value);
+      removal_after_transfer_ = PendingRemoval{*member, std::move(done), 0};
+      node_.transfer_leader(to);
+      run_ready_loop();
+      return;
+    }
+  }
+  propose_conf_change(cc, *member, std::move(done));
+}
+
+NodeId ServerCore::transfer_target() const {
+  NodeId best = kNoNode;
+  Index best_match{0};
+  for (const auto& f : node_.status().progress) {
+    const Member* m = membership_.find(f.id);
+    if (f.id == options_.id || !f.recent_active || m == nullptr || m->is_learner) continue;
+    if (best == kNoNode || f.match > best_match) {
+      best = f.id;
+      best_match = f.match;
+    }
+  }
+  return best;
+}
+
+// Called every tick while a removal waits for the leadership transfer: propose it once
+// another member leads (our proposal is forwarded), or after two election timeouts anyway
+// (raft then hands over after the removal, see raft_leader.cc).
+void ServerCore::continue_removal_after_transfer() {
+  if (!removal_after_transfer_) return;
+  auto& pending = *removal_after_transfer_;
+  const bool handed_over = leader_ != kNoNode && leader_ != options_.id;
+  if (!handed_over && ++pending.ticks < 2 * options_.election_ticks) return;
+  PendingRemoval removal = std::move(pending);
+  removal_after_transfer_.reset();
+  raft::ConfChange cc{raft::ConfChangeType::remove_node, options_.id, ""};
+  propose_conf_change(cc, std::move(removal.member), std::move(removal.done),
+                      /*quorum_checked=*/true);
 }
 
 void ServerCore::update_member(NodeId id, std::vector<std::string> peer_urls,
@@ -93,8 +137,9 @@ Result<void> ServerCore::check_quorum_after(const raft::ConfChange& cc) const {
   return Ok{};
 }
 
-void ServerCore::propose_conf_change(raft::ConfChange cc, Member member, MemberCallback done) {
-  if (options_.strict_reconfig_check) {
+void ServerCore::propose_conf_change(raft::ConfChange cc, Member member, MemberCallback done,
+                                     bool quorum_checked) {
+  if (options_.strict_reconfig_check && !quorum_checked) {
     if (auto ok = check_quorum_after(cc); !ok.ok()) return done(ok.error());
   }
   const uint64_t request_id = next_request_id();
