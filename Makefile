@@ -19,7 +19,8 @@ $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
 $(ASAN_DIR)/build.ninja:
-	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCORESTACK_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCORESTACK_SANITIZE=ON \
+	  -DCORESTACK_BENCH=OFF -DCORESTACK_SIM_BUG_VARIANTS=OFF $(CMAKE_FLAGS)
 
 # libFuzzer needs clang; only the fuzz targets (and what they link) are built in this tree.
 $(FUZZ_DIR)/build.ninja:

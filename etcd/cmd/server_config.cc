@@ -24,6 +24,7 @@ server::ServerConfig to_server_config(const Config& c) {
   s.bootstrap.cluster_token = c.initial_cluster_token;
   s.bootstrap.force_new_cluster = c.force_new_cluster;
   s.discovery_url = c.discovery;
+  s.discovery_srv = c.discovery_srv;
   s.core.name = c.name;
   s.core.client_urls = raw_urls(c.advertise_client_urls);
   s.core.snapshot_count = c.snapshot_count;

@@ -9,6 +9,7 @@
 #include "etcd/api/router.h"
 #include "etcd/common/url.h"
 #include "etcd/server/discovery.h"
+#include "etcd/server/dns_srv.h"
 #include "etcd/server/fetch_membership.h"
 #include "etcd/server/raft_logger.h"
 #include "etcd/wal/data_dir.h"
@@ -75,10 +76,31 @@ Result<void> discover(ServerConfig& config) {
   return Ok{};
 }
 
+// --discovery-srv on a fresh data dir: the initial cluster from DNS SRV records. Our own
+// entry is advertised as the records spell it, so every member derives the same IDs.
+Result<void> discover_srv(ServerConfig& config) {
+  BootstrapConfig& b = config.bootstrap;
+  if (config.discovery_srv.empty() ||
+      wal::DataDir::layout(b.data_dir, b.wal_dir).state() == wal::DataDirState::existing) {
+    return Ok{};
+  }
+  auto found = srv_initial_cluster(config.discovery_srv, b.name, b.advertise_peer_urls,
+                                   system_srv_resolver());
+  if (!found) return found.error();
+  auto entries = parse_initial_cluster(found->initial_cluster);
+  if (!entries) return Error{"discovery-srv: bad records: " + entries.error().message};
+  b.initial_cluster.clear();
+  for (const auto& e : *entries) b.initial_cluster.emplace_back(e.name, e.url.raw);
+  b.advertise_peer_urls = found->self_peer_urls;
+  spdlog::info("discovery-srv: bootstrapping with {}", found->initial_cluster);
+  return Ok{};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<EtcdServer>> EtcdServer::start(ServerConfig config) {
   if (auto discovered = discover(config); !discovered) return discovered.error();
+  if (auto discovered = discover_srv(config); !discovered) return discovered.error();
   std::unique_ptr<EtcdServer> server(new EtcdServer(std::move(config)));
   auto booted = bootstrap(server->config_.bootstrap, fetch_membership_over_http);
   if (!booted) return booted.error();

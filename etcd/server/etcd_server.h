@@ -28,6 +28,7 @@ namespace etcd::server {
 struct ServerConfig {
   BootstrapConfig bootstrap;
   std::string discovery_url;  // --discovery: fills bootstrap.initial_cluster on a fresh data dir
+  std::string discovery_srv;  // --discovery-srv: the same from DNS SRV records of this domain
   CoreOptions core;  // id, cluster token and ticks are filled in by start()
   std::vector<std::string> listen_client_urls;
   std::vector<std::string> listen_peer_urls;

@@ -156,7 +156,8 @@ class ServerCore {
   // quorum_checked: --strict-reconfig-check already passed (as the leader, with health).
   void propose_conf_change(raft::ConfChange cc, Member member, MemberCallback done,
                            bool quorum_checked = false);
-  NodeId transfer_target() const;  // the most caught-up active voter other than us
+  // Leader: the most caught-up voter other than us. Follower: us, if we vote.
+  NodeId transfer_target() const;
   void continue_removal_after_transfer();
   Result<void> check_quorum_after(const raft::ConfChange& cc) const;
   [[noreturn]] void fatal(const std::string& what, const Error& error) const;
@@ -187,7 +188,7 @@ class ServerCore {
   std::set<NodeId> removed_told_;                      // removals told to network_
   std::map<uint64_t, ProposalCallback> proposals_;
   std::map<uint64_t, MemberCallback> member_waiters_;
-  // Our own removal while leading, waiting for the leadership transfer to finish.
+  // The leader's removal, waiting for the leadership transfer to finish.
   struct PendingRemoval {
     Member member;
     MemberCallback done;

@@ -261,6 +261,25 @@ TEST_F(ServerCoreTest, RemovingTheLeaderHandsLeadershipOverFirst) {
   }
 }
 
+TEST_F(ServerCoreTest, RemovingTheLeaderThroughAFollowerHandsLeadershipToIt) {
+  for (size_t i = 0; i < 3; ++i) start(i);
+  tick(40);
+  ServerCore* lead = leader();
+  ASSERT_NE(lead, nullptr);
+  const NodeId old_leader = lead->id();
+  ServerCore* follower = members_[0].core.get() == lead ? members_[1].core.get()
+                                                        : members_[0].core.get();
+  std::optional<Result<Member>> removed;
+  follower->remove_member(old_leader, [&](Result<Member> m) { removed = m; });
+  settle();
+  EXPECT_TRUE(follower->is_leader());
+  EXPECT_FALSE(removed.has_value());
+  tick(3);
+  ASSERT_TRUE(removed.has_value());
+  ASSERT_TRUE(removed->ok()) << removed->error().message;
+  EXPECT_TRUE(follower->membership().is_removed(old_leader));
+}
+
 TEST_F(ServerCoreTest, NewMemberJoinsAsLearnerAndIsPromotedOnceCaughtUp) {
   for (size_t i = 0; i < 3; ++i) start(i);
   tick(40);

@@ -32,14 +32,16 @@ void ServerCore::remove_member(NodeId id, MemberCallback done) {
   const Member* member = membership_.find(id);
   if (member == nullptr) return done(Error{"membership: member not found"});
   raft::ConfChange cc{raft::ConfChangeType::remove_node, id, ""};
-  if (id == options_.id && is_leader() && !removal_after_transfer_) {
+  if (id == leader_ && leader_ != kNoNode && !removal_after_transfer_) {
     // Issue 6: removing the leader hands leadership over first, so the cluster never waits
-    // an election timeout for a leader that is going away.
+    // an election timeout for a leader that is going away. A follower asks the leader to
+    // hand over to itself (raft forwards the request).
     if (options_.strict_reconfig_check) {
       if (auto ok = check_quorum_after(cc); !ok.ok()) return done(ok.error());
     }
     if (const NodeId to = transfer_target(); to != kNoNode) {
-      spdlog::info("removing this member, the leader: handing leadership to {:x} first", to.value);
+      spdlog::info("removing the leader {:x}: handing leadership to {:x} first", id.value,
+                   to.value);
       removal_after_transfer_ = PendingRemoval{*member, std::move(done), 0};
       node_.transfer_leader(to);
       run_ready_loop();
@@ -50,11 +52,17 @@ void ServerCore::remove_member(NodeId id, MemberCallback done) {
 }
 
 NodeId ServerCore::transfer_target() const {
+  if (!is_leader()) {
+    const Member* self = membership_.find(options_.id);
+    return self != nullptr && !self->is_learner ? options_.id : kNoNode;
+  }
   NodeId best = kNoNode;
   Index best_match{0};
   for (const auto& f : node_.status().progress) {
     const Member* m = membership_.find(f.id);
-    if (f.id == options_.id || !f.recent_active || m == nullptr || m->is_learner) continue;
+    // Not only recently active ones: a leader elected a moment ago has not heard from
+    // anyone yet. A transfer to a dead member times out and the removal goes ahead anyway.
+    if (f.id == options_.id || m == nullptr || m->is_learner) continue;
     if (best == kNoNode || f.match > best_match) {
       best = f.id;
       best_match = f.match;
@@ -69,11 +77,12 @@ NodeId ServerCore::transfer_target() const {
 void ServerCore::continue_removal_after_transfer() {
   if (!removal_after_transfer_) return;
   auto& pending = *removal_after_transfer_;
-  const bool handed_over = leader_ != kNoNode && leader_ != options_.id;
+  const NodeId removed = pending.member.id;
+  const bool handed_over = leader_ != kNoNode && leader_ != removed;
   if (!handed_over && ++pending.ticks < 2 * options_.election_ticks) return;
   PendingRemoval removal = std::move(pending);
   removal_after_transfer_.reset();
-  raft::ConfChange cc{raft::ConfChangeType::remove_node, options_.id, ""};
+  raft::ConfChange cc{raft::ConfChangeType::remove_node, removed, ""};
   propose_conf_change(cc, std::move(removal.member), std::move(removal.done),
                       /*quorum_checked=*/true);
 }

@@ -38,6 +38,25 @@ class OpsCase(unittest.TestCase):
 
 
 class Discovery(OpsCase):
+    def test_three_members_bootstrap_from_dns_srv_records(self):
+        # In a namespace of its own, with /etc/netns/<ns>/resolv.conf (ip netns exec mounts
+        # it over /etc/resolv.conf) pointing at the stub DNS server srv_bootstrap.py runs.
+        if os.geteuid() != 0 or not shutil.which("ip"):
+            self.skipTest("needs root and iproute2 for a network namespace")
+        ns = "etcd2srv%d" % os.getpid()
+        if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
+            self.skipTest("cannot create network namespaces here")
+        conf_dir = "/etc/netns/" + ns
+        self.addCleanup(lambda: (subprocess.run(["ip", "netns", "del", ns]),
+                                 shutil.rmtree(conf_dir, ignore_errors=True)))
+        os.makedirs(conf_dir, exist_ok=True)
+        with open(conf_dir + "/resolv.conf", "w") as f:
+            f.write("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "srv_bootstrap.py")
+        run = subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3", script,
+                              "--binary", BINARY], capture_output=True, text=True, timeout=120)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+
     def discovery_service(self, real):
         if real:
             if not os.path.exists(REAL_ETCD):
@@ -129,6 +148,21 @@ class Refusals(OpsCase):
         # have been it).
         wait_until(lambda: self.leader_of(members[:2]), what="a leader among the survivors")
         self.assertIn(members[0].put("/still", "up")[0], (200, 201))
+
+    def test_removing_the_leader_hands_leadership_over_first(self):
+        members, _ = self.box.static_cluster(3)
+        leader = wait_until(lambda: self.leader_of(members), what="a leader")
+        leader_id = next(m["id"] for m in members[0].members() if m["name"] == leader.name)
+        others = [m for m in members if m is not leader]
+        status, _, body = http("DELETE", others[0].client_url + "/v2/members/" + leader_id,
+                               timeout=15)
+        self.assertEqual(status, 204, body)
+        self.assertIn("handing leadership to", others[0].log())
+        self.assertEqual(leader.wait_exit(), 0)
+        # The new leader was elected by transfer before the removal committed: no election
+        # timeout was waited, and the two survivors serve writes right away.
+        self.assertIn(others[0].put("/after", "leader-removal")[0], (200, 201))
+        self.assertIsNotNone(self.leader_of(others))
 
     def test_member_removed_while_down_is_told_by_its_peers_and_stops(self):
         members, cluster = self.box.static_cluster(3)
