@@ -21,6 +21,7 @@ struct Command {
   std::span<const FlagSpec> flags;
   CommandFn run;
   std::span<const Command> subcommands;  // member, user, role, auth
+  const char* description = nullptr;     // the help's DESCRIPTION section, when it has one
 };
 
 // etcdctl_keys.cc

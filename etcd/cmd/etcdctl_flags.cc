@@ -13,7 +13,8 @@ namespace {
 std::vector<std::string> names_of(const FlagSpec& spec) {
   std::vector<std::string> out;
   std::stringstream ss(spec.names);
-  for (std::string name; std::getline(ss, name, ',');) out.push_back(name);
+  for (std::string name; std::getline(ss, name, ',');)
+    out.push_back(name);
   return out;
 }
 
@@ -24,6 +25,14 @@ const FlagSpec* find_spec(std::span<const FlagSpec> specs, const std::string& na
     }
   }
   return nullptr;
+}
+
+// urfave/cli argIsFlag: "-x", "--x" or "--x=v" where x is one of the command's flags.
+bool names_a_flag(std::span<const FlagSpec> specs, const std::string& arg) {
+  if (arg.size() < 2 || arg[0] != '-' || arg == "--") return false;
+  std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+  name = name.substr(0, name.find('='));
+  return find_spec(specs, name) != nullptr;
 }
 
 // Go strconv.ParseBool.
@@ -64,13 +73,18 @@ Result<void> type_values(std::span<const FlagSpec> specs, std::vector<std::strin
     const std::string name = names_of(spec).front();
     const std::string option = "--" + name;
     switch (spec.kind) {
-      case FlagKind::boolean: break;
-      case FlagKind::integer: app.add_option(option, out.ints[name]); break;
+      case FlagKind::boolean:
+        break;
+      case FlagKind::integer:
+        app.add_option(option, out.ints[name]);
+        break;
       case FlagKind::text:
         app.add_option(option, out.texts[name])
             ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
         break;
-      case FlagKind::text_list: app.add_option(option, out.lists[name]); break;
+      case FlagKind::text_list:
+        app.add_option(option, out.lists[name]);
+        break;
     }
   }
   std::vector<std::string> consumed(tokens.rbegin(), tokens.rend());  // CLI11 pops from the back
@@ -117,36 +131,35 @@ std::vector<std::string> ParsedArgs::list(const std::string& name) const {
   return it == lists.end() ? std::vector<std::string>{} : it->second;
 }
 
-std::vector<std::string> reorder_args(const std::vector<std::string>& args) {
+std::vector<std::string> reorder_args(std::span<const FlagSpec> specs,
+                                      const std::vector<std::string>& args) {
   std::vector<std::string> flags;
-  std::vector<std::string> positionals;
-  bool read_flag_value = false;
+  std::vector<std::string> rest;
+  bool may_be_value = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--") {
-      positionals.insert(positionals.end(), args.begin() + static_cast<long>(i), args.end());
+    const bool is_flag = names_a_flag(specs, arg);
+    if (may_be_value && !is_flag) {
+      may_be_value = false;  // a value, even "--" or "-5"
+      flags.push_back(arg);
+    } else if (arg == "--") {
+      rest.insert(rest.begin(), "--");
+      rest.insert(rest.end(), args.begin() + static_cast<long>(i) + 1, args.end());
       break;
-    }
-    if (read_flag_value && !arg.starts_with("-")) {
-      read_flag_value = false;
+    } else if (is_flag) {
       flags.push_back(arg);
-      continue;
-    }
-    read_flag_value = false;
-    if (arg != "-" && arg.starts_with("-")) {
-      flags.push_back(arg);
-      read_flag_value = arg.find('=') == std::string::npos;
+      may_be_value = arg.find('=') == std::string::npos;
     } else {
-      positionals.push_back(arg);
+      rest.push_back(arg);
     }
   }
-  flags.insert(flags.end(), positionals.begin(), positionals.end());
+  flags.insert(flags.end(), rest.begin(), rest.end());
   return flags;
 }
 
 Result<ParsedArgs> parse_command_args(std::span<const FlagSpec> specs,
                                       const std::vector<std::string>& raw, bool reorder) {
-  const std::vector<std::string> args = reorder ? reorder_args(raw) : raw;
+  const std::vector<std::string> args = reorder ? reorder_args(specs, raw) : raw;
   ParsedArgs out;
   std::vector<std::string> value_tokens;
   size_t i = 0;
@@ -182,6 +195,26 @@ Result<ParsedArgs> parse_command_args(std::span<const FlagSpec> specs,
   return out;
 }
 
+std::string flag_usage(const FlagSpec& spec) {
+  std::string help = spec.help;
+  std::string placeholder = "value";
+  // urfave/cli unquoteUsage: the first `quoted` word names the value.
+  if (auto open = help.find('`'); open != std::string::npos) {
+    if (auto close = help.find('`', open + 1); close != std::string::npos) {
+      placeholder = help.substr(open + 1, close - open - 1);
+      help.erase(close, 1);
+      help.erase(open, 1);
+    }
+  }
+  std::string names;
+  for (const auto& name : names_of(spec)) {
+    if (!names.empty()) names += ", ";
+    names += (name.size() == 1 ? "-" : "--") + name;
+    if (spec.kind != FlagKind::boolean) names += " " + placeholder;
+  }
+  return names + "\t" + help;
+}
+
 Result<uint64_t> parse_go_duration_ms(const std::string& text) {
   static const std::pair<const char*, double> kUnits[] = {
       {"ns", 1e-6}, {"us", 1e-3}, {"µs", 1e-3}, {"ms", 1.0}, {"s", 1e3}, {"m", 6e4}, {"h", 3.6e6}};
@@ -192,13 +225,15 @@ Result<uint64_t> parse_go_duration_ms(const std::string& text) {
   if (text.empty()) return bad;
   while (i < text.size()) {
     size_t j = i;
-    while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.')) {
+    while (j < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.')) {
       ++j;
     }
     if (j == i) return bad;
     const double number = std::stod(text.substr(i, j - i));
     size_t k = j;
-    while (k < text.size() && !std::isdigit(static_cast<unsigned char>(text[k])) && text[k] != '.') {
+    while (k < text.size() && !std::isdigit(static_cast<unsigned char>(text[k])) &&
+           text[k] != '.') {
       ++k;
     }
     const std::string unit = text.substr(j, k - j);
@@ -206,8 +241,9 @@ Result<uint64_t> parse_go_duration_ms(const std::string& text) {
     for (const auto& [name, ms] : kUnits) {
       if (unit == name) scale = ms;
     }
-    if (scale < 0) return Error{"time: " + std::string(unit.empty() ? "missing unit" : "unknown unit") +
-                                " in duration \"" + text + "\""};
+    if (scale < 0)
+      return Error{"time: " + std::string(unit.empty() ? "missing unit" : "unknown unit") +
+                   " in duration \"" + text + "\""};
     total += number * scale;
     i = k;
   }

@@ -16,12 +16,33 @@ constexpr FlagSpec kSpecs[] = {{"in-order", FlagKind::boolean, ""},
                                {"roles", FlagKind::text_list, ""}};
 
 TEST(EtcdctlFlags, ReorderMovesFlagsAndTheirNextToken) {
-  // urfave/cli v1: "mk /q --in-order v" runs as "mk --in-order v /q".
-  EXPECT_EQ(reorder_args({"/q", "--in-order", "v"}), (Args{"--in-order", "v", "/q"}));
-  EXPECT_EQ(reorder_args({"/a", "--ttl=5", "b"}), (Args{"--ttl=5", "/a", "b"}));
-  EXPECT_EQ(reorder_args({"key", "--", "cmd", "-x"}), (Args{"key", "--", "cmd", "-x"}));
-  EXPECT_EQ(reorder_args({"--after-index", "3", "cmd", "key"}),
-            (Args{"--after-index", "3", "cmd", "key"}));
+  // urfave/cli v1.22: "mk /q --in-order v" runs as "mk --in-order v /q".
+  EXPECT_EQ(reorder_args(kSpecs, {"/q", "--in-order", "v"}), (Args{"--in-order", "v", "/q"}));
+  EXPECT_EQ(reorder_args(kSpecs, {"/a", "--ttl=5", "b"}), (Args{"--ttl=5", "/a", "b"}));
+  EXPECT_EQ(reorder_args(kSpecs, {"--ttl", "3", "cmd", "key"}), (Args{"--ttl", "3", "cmd", "key"}));
+  // A value may start with '-' when it names no flag of the command.
+  EXPECT_EQ(reorder_args(kSpecs, {"/a", "--ttl", "-5", "v"}), (Args{"--ttl", "-5", "/a", "v"}));
+  EXPECT_EQ(reorder_args(kSpecs, {"--ttl", "-r", "/a"}), (Args{"--ttl", "-r", "/a"}));
+}
+
+TEST(EtcdctlFlags, ReorderLeavesUnknownDashTokensAsArguments) {
+  // etcdctl 3.4: "set /a -1 --ttl 5" sets /a to "-1".
+  EXPECT_EQ(reorder_args(kSpecs, {"/a", "-1", "--ttl", "5"}), (Args{"--ttl", "5", "/a", "-1"}));
+  EXPECT_EQ(reorder_args(kSpecs, {"k", "sh", "-c", "x"}), (Args{"k", "sh", "-c", "x"}));
+}
+
+TEST(EtcdctlFlags, ReorderMovesTheFirstDoubleDashToTheFront) {
+  // "exec-watch /k -- sh -c x": the "--" is consumed, so etcdctl 3.4 watches "x".
+  EXPECT_EQ(reorder_args(kSpecs, {"/k", "--", "sh", "-c", "x"}),
+            (Args{"--", "/k", "sh", "-c", "x"}));
+  EXPECT_EQ(reorder_args(kSpecs, {"/k", "v", "--", "--ttl", "5"}),
+            (Args{"--", "/k", "v", "--ttl", "5"}));
+  // After a flag that may take a value, "--" is that value and reordering goes on.
+  EXPECT_EQ(reorder_args(kSpecs, {"/k", "--with-value", "--", "--ttl", "5"}),
+            (Args{"--with-value", "--", "--ttl", "5", "/k"}));
+  auto p = parse_command_args(kSpecs, {"/k", "--", "sh", "-c", "x"});
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->args, (Args{"/k", "sh", "-c", "x"}));
 }
 
 TEST(EtcdctlFlags, BooleanNeverTakesTheNextToken) {
@@ -47,7 +68,8 @@ TEST(EtcdctlFlags, LeadingDoubleDashIsDroppedLaterOnesKept) {
   auto p = parse_command_args(kSpecs, {"--", "/a", "-1"});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->args, (Args{"/a", "-1"}));
-  auto later = parse_command_args(kSpecs, {"/k", "--", "echo"});
+  // Go flag alone (the global options) keeps a "--" after the first positional.
+  auto later = parse_command_args(kSpecs, {"/k", "--", "echo"}, false);
   ASSERT_TRUE(later.ok());
   EXPECT_EQ(later->args, (Args{"/k", "--", "echo"}));
 }
@@ -68,8 +90,17 @@ TEST(EtcdctlFlags, ErrorsUseGoWording) {
   // real etcdctl 3.4 says for `set /a --ttl`).
   EXPECT_EQ(parse_command_args(kSpecs, {"/a", "--ttl"}).error().message,
             "invalid value \"/a\" for flag -ttl: parse error");
-  EXPECT_EQ(parse_command_args(kSpecs, {"--ttl"}).error().message,
-            "flag needs an argument: -ttl");
+  EXPECT_EQ(parse_command_args(kSpecs, {"--ttl"}).error().message, "flag needs an argument: -ttl");
+}
+
+TEST(EtcdctlFlags, UsageLinesAsUrfaveCli) {
+  EXPECT_EQ(flag_usage({"recursive,r", FlagKind::boolean, "all"}), "--recursive, -r\tall");
+  EXPECT_EQ(flag_usage({"readwrite,rw", FlagKind::boolean, "rw"}), "--readwrite, --rw\trw");
+  EXPECT_EQ(flag_usage({"p", FlagKind::boolean, "slash"}), "-p\tslash");
+  EXPECT_EQ(flag_usage({"ttl", FlagKind::integer, "ttl (default: 0)"}),
+            "--ttl value\tttl (default: 0)");
+  EXPECT_EQ(flag_usage({"output,o", FlagKind::text, "format (`simple`, `json`)"}),
+            "--output simple, -o simple\tformat (simple, `json`)");
 }
 
 TEST(EtcdctlFlags, GoDurations) {

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "etcd/cmd/etcdctl_flags.h"
+#include "etcd/cmd/etcdctl_output.h"
 
 namespace etcd::cmd::ctl {
 namespace {
@@ -23,7 +24,8 @@ constexpr FlagSpec kGlobalFlags[] = {
      "\"http://127.0.0.1:2379,http://127.0.0.1:4001\")"},
     {"cert-file", FlagKind::text, "identify HTTPS client using this SSL certificate file"},
     {"key-file", FlagKind::text, "identify HTTPS client using this SSL key file"},
-    {"ca-file", FlagKind::text, "verify certificates of HTTPS-enabled servers using this CA bundle"},
+    {"ca-file", FlagKind::text,
+     "verify certificates of HTTPS-enabled servers using this CA bundle"},
     {"username,u", FlagKind::text,
      "provide username[:password] and prompt if password is not supplied."},
     {"timeout", FlagKind::text, "connection timeout per request (default: 2s)"},
@@ -36,16 +38,17 @@ constexpr FlagSpec kGlobalFlags[] = {
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream ss(text);
-  for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
+  for (std::string item; std::getline(ss, item, ',');)
+    out.push_back(item);
   if (!text.empty() && text.back() == ',') out.push_back("");
   return out;
 }
 
 // The first non-empty of: flag, env, flag, env, ... (etcdctl getPeersFlagValue).
 std::string endpoints_of(const ParsedArgs& flags, const EnvLookup& env) {
-  const std::pair<const char*, const char*> order[] = {
-      {"endpoints", "ETCDCTL_ENDPOINTS"}, {"endpoint", "ETCDCTL_ENDPOINT"},
-      {"peers", "ETCDCTL_PEERS"}};
+  const std::pair<const char*, const char*> order[] = {{"endpoints", "ETCDCTL_ENDPOINTS"},
+                                                       {"endpoint", "ETCDCTL_ENDPOINT"},
+                                                       {"peers", "ETCDCTL_PEERS"}};
   for (const auto& [flag, var] : order) {
     if (!flags.text(flag).empty()) return flags.text(flag);
     if (auto value = env(var); value && !value->empty()) return *value;
@@ -79,12 +82,13 @@ Result<CommandLine> parse_global(const std::vector<std::string>& argv, const Env
   o.cert_file = flag_or_env(flags, "cert-file", env, "ETCDCTL_CERT_FILE");
   o.key_file = flag_or_env(flags, "key-file", env, "ETCDCTL_KEY_FILE");
   o.username = flag_or_env(flags, "username", env, "ETCDCTL_USERNAME");
-  for (const auto& [flag, target] : {std::pair{"timeout", &o.timeout_ms},
-                                     std::pair{"total-timeout", &o.total_timeout_ms}}) {
+  for (const auto& [flag, target] :
+       {std::pair{"timeout", &o.timeout_ms}, std::pair{"total-timeout", &o.total_timeout_ms}}) {
     if (flags.text(flag).empty()) continue;
     auto ms = parse_go_duration_ms(flags.text(flag));
     if (!ms) {
-      return Error{"invalid value \"" + flags.text(flag) + "\" for flag -" + flag + ": parse error"};
+      return Error{"invalid value \"" + flags.text(flag) + "\" for flag -" + flag +
+                   ": parse error"};
     }
     *target = *ms;
   }
@@ -95,48 +99,28 @@ Result<CommandLine> parse_global(const std::vector<std::string>& argv, const Env
   return out;
 }
 
-std::string global_help() {
-  std::string out =
-      "NAME:\n   etcdctl2 - A simple command line client for etcd (v2 API).\n\n"
-      "USAGE:\n   etcdctl2 [global options] command [command options] [arguments...]\n\n"
-      "COMMANDS:\n"
-      "   backup          backup an etcd directory\n"
-      "   cluster-health  check the health of the etcd cluster\n"
-      "   mk              make a new key with a given value\n"
-      "   mkdir           make a new directory\n"
-      "   rm              remove a key or a directory\n"
-      "   rmdir           removes the key if it is an empty directory or a key-value pair\n"
-      "   get             retrieve the value of a key\n"
-      "   ls              retrieve a directory\n"
-      "   set             set the value of a key\n"
-      "   setdir          create a new directory or update an existing directory TTL\n"
-      "   update          update an existing key with a given value\n"
-      "   updatedir       update an existing directory\n"
-      "   watch           watch a key for changes\n"
-      "   exec-watch      watch a key for changes and exec an executable\n"
-      "   member          member add, remove and list subcommands\n"
-      "   user            user add, grant and revoke subcommands\n"
-      "   role            role add, grant and revoke subcommands\n"
-      "   auth            overall auth controls\n\n"
-      "GLOBAL OPTIONS:\n";
-  for (const auto& spec : kGlobalFlags) {
-    std::string names;
-    for (const auto& n : split_commas(spec.names)) {
-      names += (names.empty() ? "" : ", ") + std::string(n.size() == 1 ? "-" : "--") + n;
-    }
-    if (spec.kind != FlagKind::boolean) names += " value";
-    names.resize(std::max<size_t>(names.size() + 1, 33), ' ');
-    out += "   " + names + spec.help + "\n";
-  }
-  return out;
+std::string version_number() {
+#ifdef CORESTACK_VERSION
+  return CORESTACK_VERSION;
+#else
+  return "unknown";
+#endif
+}
+
+std::string global_help(const std::string& prog, const std::string& commands) {
+  // urfave/cli's AppHelpTemplate, aligned by the tabwriter.
+  std::string out = "NAME:\n   " + prog + " - A simple command line client for etcd.\n\n" +
+                    "USAGE:\n   " + prog +
+                    " [global options] command [command options] [arguments...]\n\n" +
+                    "VERSION:\n   " + version_number() + "\n\nCOMMANDS:\n";
+  out += commands + "\nGLOBAL OPTIONS:\n";
+  for (const auto& spec : kGlobalFlags)
+    out += "   " + flag_usage(spec) + "\n";
+  return go_tabwriter(out);
 }
 
 std::string version_text() {
-#ifdef CORESTACK_VERSION
-  return std::string("etcdctl2 version: ") + CORESTACK_VERSION + "\nAPI version: 2\n";
-#else
-  return "etcdctl2 version: unknown\nAPI version: 2\n";
-#endif
+  return "etcdctl2 version: " + version_number() + "\nAPI version: 2\n";
 }
 
 }  // namespace etcd::cmd::ctl

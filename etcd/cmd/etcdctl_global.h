@@ -45,8 +45,12 @@ struct CommandLine {
 // Errors carry Go's flag wording (`flag provided but not defined: -x`, invalid values).
 Result<CommandLine> parse_global(const std::vector<std::string>& argv, const EnvLookup& env);
 
-// The top-level help text (etcdctl --help) and version lines.
-std::string global_help();
+// The top-level help text (etcdctl --help) for the program named `prog` (urfave/cli
+// names it by the basename of argv[0]), listing `commands` ("   name\tusage\n" lines),
+// and the version lines.
+std::string global_help(const std::string& prog, const std::string& commands);
 std::string version_text();
+// Our version, where urfave/cli's app help prints the VERSION section.
+std::string version_number();
 
 }  // namespace etcd::cmd::ctl

@@ -1,6 +1,6 @@
 // member list|add|remove|update and cluster-health (etcd ctlv2/command/
 // {member_commands,cluster_health}.go). Errors print the Go client's error text and
-// exit 1; cluster-health exits 5 when no member answers healthy.
+// exit 1; cluster-health exits 5 unless every member answers healthy.
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -14,14 +14,16 @@ namespace {
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  for (size_t i = 0; i < items.size(); ++i)
+    out += (i ? sep : "") + items[i];
   return out;
 }
 
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream ss(text);
-  for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
+  for (std::string item; std::getline(ss, item, ',');)
+    out.push_back(item);
   return out;
 }
 
@@ -35,16 +37,17 @@ void print_add_config(Session& s, const std::string& name, const std::string& id
                       const std::vector<client::Member>& members) {
   std::vector<std::string> conf;
   for (const auto& m : members) {
-    for (const auto& url : m.peer_urls) conf.push_back((m.id == id ? name : m.name) + "=" + url);
+    for (const auto& url : m.peer_urls)
+      conf.push_back((m.id == id ? name : m.name) + "=" + url);
   }
   s.out << "\nETCD_NAME=" << go_quote(name) << "\n";
   s.out << "ETCD_INITIAL_CLUSTER=" << go_quote(join(conf, ",")) << "\n";
   s.out << "ETCD_INITIAL_CLUSTER_STATE=\"existing\"\n";
 }
 
-// One pass of cluster-health over every member; true when one answered healthy.
-bool check_members(Session& s, client::Client& c, const std::vector<client::Member>& members) {
-  bool healthy = false;
+// One pass of cluster-health over every member; how many answered healthy.
+size_t check_members(Session& s, client::Client& c, const std::vector<client::Member>& members) {
+  size_t healthy = 0;
   for (const auto& m : members) {
     if (m.client_urls.empty()) {
       s.out << "member " << m.id << " is unreachable: no available published client urls\n";
@@ -63,9 +66,10 @@ bool check_members(Session& s, client::Client& c, const std::vector<client::Memb
         continue;
       }
       checked = true;
-      healthy = healthy || *health;
-      s.out << "member " << m.id << (*health ? " is healthy: got healthy result from "
-                                             : " is unhealthy: got unhealthy result from ")
+      healthy += *health ? 1 : 0;
+      s.out << "member " << m.id
+            << (*health ? " is healthy: got healthy result from "
+                        : " is unhealthy: got unhealthy result from ")
             << url << "\n";
       break;
     }
@@ -137,7 +141,7 @@ int cmd_member_remove(Session& s, const ParsedArgs& a) {
     if (m.name == id) {
       s.err << "Found a member named " << m.name << "; if this is correct, please use its ID, "
             << "eg:\n\tetcdctl member remove " << m.id << "\n";
-      s.err << "For more details, read the documentation at https://github.com/coreos/etcd/"
+      s.err << "For more details, read the documentation at https://github.com/etcd-io/etcd/"
                "blob/master/Documentation/runtime-configuration.md#remove-a-member\n\n";
     }
   }
@@ -179,9 +183,12 @@ int cmd_cluster_health(Session& s, const ParsedArgs& a) {
     return report_error(s.err, kExitServerError, members.error());
   }
   while (true) {
-    const bool healthy = check_members(s, *c, *members);
-    s.out << (healthy ? "cluster is healthy\n" : "cluster is unhealthy\n");
-    if (!a.flag("forever")) return healthy ? kExitSuccess : kExitClusterNotHealthy;
+    const size_t healthy = check_members(s, *c, *members);
+    const bool all = healthy == members->size();
+    s.out << (all            ? "cluster is healthy\n"
+              : healthy == 0 ? "cluster is unavailable\n"
+                             : "cluster is degraded\n");
+    if (!a.flag("forever")) return all ? kExitSuccess : kExitClusterNotHealthy;
     s.out << "\nnext check after 10 second...\n\n" << std::flush;
     std::this_thread::sleep_for(std::chrono::seconds(10));  // etcdctl's fixed period
   }

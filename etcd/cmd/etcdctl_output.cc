@@ -1,7 +1,9 @@
 #include "etcd/cmd/etcdctl_output.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,9 +34,11 @@ std::string go_time(const std::string& rfc3339) {
   const auto dot = rfc3339.find('.');
   if (dot == std::string::npos) return rfc3339;
   size_t end = dot + 1;
-  while (end < rfc3339.size() && std::isdigit(static_cast<unsigned char>(rfc3339[end]))) ++end;
+  while (end < rfc3339.size() && std::isdigit(static_cast<unsigned char>(rfc3339[end])))
+    ++end;
   std::string fraction = rfc3339.substr(dot + 1, end - dot - 1);
-  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  while (!fraction.empty() && fraction.back() == '0')
+    fraction.pop_back();
   return rfc3339.substr(0, dot) + (fraction.empty() ? "" : "." + fraction) + rfc3339.substr(end);
 }
 
@@ -70,18 +74,35 @@ std::string go_json_string(std::string_view text) {
     }
     if (n > 1) {
       const std::string_view seq = text.substr(i, n);
-      out += seq == "\xE2\x80\xA8" ? "\\u2028" : seq == "\xE2\x80\xA9" ? "\\u2029" : std::string(seq);
+      out += seq == "\xE2\x80\xA8"   ? "\\u2028"
+             : seq == "\xE2\x80\xA9" ? "\\u2029"
+                                     : std::string(seq);
       i += n;
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '<': case '>': case '&': out += hex4(c); break;
-      default: out += c < 0x20 ? hex4(c) : std::string(1, static_cast<char>(c));
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '<':
+      case '>':
+      case '&':
+        out += hex4(c);
+        break;
+      default:
+        out += c < 0x20 ? hex4(c) : std::string(1, static_cast<char>(c));
     }
     ++i;
   }
@@ -96,7 +117,8 @@ std::string go_json_node(const client::Node& n) {
     out += "null";
   } else {
     out += "[";
-    for (size_t i = 0; i < n.nodes.size(); ++i) out += (i ? "," : "") + go_json_node(n.nodes[i]);
+    for (size_t i = 0; i < n.nodes.size(); ++i)
+      out += (i ? "," : "") + go_json_node(n.nodes[i]);
     out += "]";
   }
   out += ",\"createdIndex\":" + std::to_string(n.created_index);
@@ -123,15 +145,33 @@ std::string go_quote(std::string_view text) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
       default:
         if (c < 0x20 || c >= 0x7f) {
           std::snprintf(buf, sizeof buf, "\\x%02x", c);
@@ -149,7 +189,8 @@ std::string go_json_syntax_error(std::string_view body) {
   if (nlohmann::json::accept(body)) return "";
   size_t i = 0;
   auto skip_space = [&] {
-    while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
+    while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i])))
+      ++i;
   };
   skip_space();
   if (i == body.size()) return "unexpected end of JSON input";
@@ -160,7 +201,8 @@ std::string go_json_syntax_error(std::string_view body) {
       ++i;
     }
     skip_space();
-    if (i < body.size()) return "invalid character " + quote_char(body[i]) + " after top-level value";
+    if (i < body.size())
+      return "invalid character " + quote_char(body[i]) + " after top-level value";
     return "unexpected end of JSON input";
   }
   if (std::string_view("{[\"tfn").find(first) == std::string_view::npos) {
@@ -208,6 +250,73 @@ int report_error(std::ostream& err, int code, const client::Error& error) {
 int report_error(std::ostream& err, int code, const std::string& message) {
   err << "Error:  " << message << "\n";
   return code;
+}
+
+namespace {
+
+using Cells = std::vector<std::string>;
+
+size_t rune_count(const std::string& text) {
+  size_t n = 0;
+  for (unsigned char c : text)
+    n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// tabwriter.format: lines [first, last) at column depth widths.size().
+void tab_format(const std::vector<Cells>& lines, size_t first, size_t last,
+                std::vector<size_t>& widths, std::string& out) {
+  const size_t column = widths.size();
+  auto print = [&](size_t from, size_t to) {
+    for (size_t l = from; l < to; ++l) {
+      for (size_t j = 0; j < lines[l].size(); ++j) {
+        out += lines[l][j];
+        if (j < widths.size()) out.append(widths[j] - rune_count(lines[l][j]), ' ');
+      }
+      out += "\n";
+    }
+  };
+  for (size_t row = first; row < last; ++row) {
+    if (column + 1 >= lines[row].size()) continue;
+    print(first, row);  // the lines before this column's block
+    first = row;
+    size_t width = 1;  // minwidth
+    for (; row < last && column + 1 < lines[row].size(); ++row) {
+      width = std::max(width, rune_count(lines[row][column]) + 2);  // padding
+    }
+    widths.push_back(width);
+    tab_format(lines, first, row, widths, out);
+    widths.pop_back();
+    first = row;
+    --row;  // the loop's ++row revisits the line that ended the block
+  }
+  print(first, last);
+}
+
+}  // namespace
+
+std::string go_tabwriter(std::string_view text) {
+  std::vector<Cells> lines;
+  const bool trailing_newline = !text.empty() && text.back() == '\n';
+  std::string_view rest = trailing_newline ? text.substr(0, text.size() - 1) : text;
+  while (true) {
+    const size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    Cells cells;
+    for (size_t tab; (tab = line.find('\t')) != std::string_view::npos;) {
+      cells.emplace_back(line.substr(0, tab));
+      line.remove_prefix(tab + 1);
+    }
+    cells.emplace_back(line);
+    lines.push_back(std::move(cells));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  std::vector<size_t> widths;
+  std::string out;
+  tab_format(lines, 0, lines.size(), widths, out);
+  if (!trailing_newline) out.pop_back();
+  return out;
 }
 
 }  // namespace etcd::cmd::ctl

@@ -50,4 +50,10 @@ std::string go_quote(std::string_view text);
 // after top-level value"), or "" when `body` is valid JSON.
 std::string go_json_syntax_error(std::string_view body);
 
+// Go's text/tabwriter as urfave/cli's help uses it (minwidth 1, tabwidth 8, padding 2,
+// padchar ' ', no flags): every tab-terminated cell is padded to the widest cell of its
+// column over the run of adjacent lines that have that column; the text after a line's
+// last tab is not aligned.
+std::string go_tabwriter(std::string_view text);
+
 }  // namespace etcd::cmd::ctl

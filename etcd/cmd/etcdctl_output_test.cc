@@ -51,8 +51,12 @@ TEST(EtcdctlOutput, DeletePrintsThePreviousValue) {
 TEST(EtcdctlOutput, JsonTtlDirAndTime) {
   client::Response r;
   r.action = "get";
-  r.node = {.key = "/t", .value = "tv", .expiration = "2026-11-22T18:49:54.668495100Z",
-            .ttl = 100, .created_index = 11, .modified_index = 11};
+  r.node = {.key = "/t",
+            .value = "tv",
+            .expiration = "2026-11-22T18:49:54.668495100Z",
+            .ttl = 100,
+            .created_index = 11,
+            .modified_index = 11};
   EXPECT_EQ(go_json_response(r),
             R"({"action":"get","node":{"key":"/t","value":"tv","nodes":null,"createdIndex":11,)"
             R"("modifiedIndex":11,"expiration":"2026-11-22T18:49:54.6684951Z","ttl":100},)"
@@ -72,15 +76,18 @@ TEST(EtcdctlOutput, GoStringEncodings) {
 }
 
 TEST(EtcdctlOutput, ErrorsAndGoJsonSyntaxErrors) {
-  client::Error e{.kind = client::ErrorKind::etcd, .error_code = 100,
-                  .message = "Key not found", .cause = "/nope", .index = 7};
+  client::Error e{.kind = client::ErrorKind::etcd,
+                  .error_code = 100,
+                  .message = "Key not found",
+                  .cause = "/nope",
+                  .index = 7};
   std::ostringstream err;
   EXPECT_EQ(report_error(err, kExitServerError, e), 4);
   EXPECT_EQ(err.str(), "Error:  100: Key not found (/nope) [7]\n");
-  client::Error down{.kind = client::ErrorKind::transport,
-                     .endpoint_errors = {{"http://127.0.0.1:1",
-                                          "dial tcp 127.0.0.1:1: connect: connection refused",
-                                          true}}};
+  client::Error down{
+      .kind = client::ErrorKind::transport,
+      .endpoint_errors = {
+          {"http://127.0.0.1:1", "dial tcp 127.0.0.1:1: connect: connection refused", true}}};
   std::ostringstream err2;
   report_error(err2, kExitBadConnection, down);
   EXPECT_EQ(err2.str(),
@@ -93,6 +100,15 @@ TEST(EtcdctlOutput, ErrorsAndGoJsonSyntaxErrors) {
             "invalid character 'M' looking for beginning of value");
   EXPECT_EQ(go_json_syntax_error(""), "unexpected end of JSON input");
   EXPECT_EQ(go_json_syntax_error("{\"message\":\"x\"}"), "");
+}
+
+TEST(EtcdctlOutput, TabwriterAlignsColumnsPerBlock) {
+  // etcdctl 3.4's `rm --help` OPTIONS block and a block split by a line without tabs.
+  EXPECT_EQ(
+      go_tabwriter("OPTIONS:\n   --dir\tremoves\n   --with-value value\tprevious value\n   \n"),
+      "OPTIONS:\n   --dir               removes\n   --with-value value  previous value\n   \n");
+  EXPECT_EQ(go_tabwriter("a\tx\nbb\ty\n\nccc\tz\n"), "a   x\nbb  y\n\nccc  z\n");
+  EXPECT_EQ(go_tabwriter("no tabs"), "no tabs");
 }
 
 }  // namespace

@@ -36,6 +36,12 @@ client::Result<client::Response> next_event(client::KeysApi& keys, const std::st
   }
 }
 
+// The Go client waits from AfterIndex + 1 in uint64 arithmetic: --after-index -1 waits
+// from 0 and -2 from 2^64-1, as etcdctl does.
+uint64_t first_wait_index(int64_t after) {
+  return after != 0 ? static_cast<uint64_t>(after) + 1 : 0;
+}
+
 // exec.LookPath: the program to run, or "" when it is not found.
 std::string look_path(const std::string& name) {
   if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
@@ -56,15 +62,18 @@ std::string look_path(const std::string& name) {
 void spawn(const std::string& program, const std::vector<std::string>& argv,
            const client::Response& r) {
   std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e)
+    env.emplace_back(*e);
   env.push_back("ETCD_WATCH_ACTION=" + r.action);
   env.push_back("ETCD_WATCH_MODIFIED_INDEX=" + std::to_string(r.node.modified_index));
   env.push_back("ETCD_WATCH_KEY=" + r.node.key);
   env.push_back("ETCD_WATCH_VALUE=" + r.node.value);
   std::vector<char*> cargv;
   std::vector<char*> cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
+  for (const auto& a : argv)
+    cargv.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& e : env)
+    cenv.push_back(const_cast<char*>(e.c_str()));
   cargv.push_back(nullptr);
   cenv.push_back(nullptr);
   std::cout.flush();
@@ -84,8 +93,7 @@ int cmd_watch(Session& s, const ParsedArgs& a) {
   s.use_total_timeout(false);
   exit_on_interrupt();
   const bool recursive = a.flag("recursive");
-  const int64_t after = a.integer("after-index");
-  uint64_t wait_index = after > 0 ? static_cast<uint64_t>(after) + 1 : 0;
+  uint64_t wait_index = first_wait_index(a.integer("after-index"));
   client::KeysApi keys(*c);
   while (true) {
     auto r = next_event(keys, a.args[0], wait_index, recursive);
@@ -104,17 +112,18 @@ int cmd_exec_watch(Session& s, const ParsedArgs& a) {
   const auto& args = a.args;
   if (args.size() < 2) return report_error(s.err, kExitBadArgs, "key and command to exec required");
   bool separated = false;
-  for (size_t i = 1; i < args.size(); ++i) separated = separated || args[i] == "--";
-  // etcdctl: with "--" the key is first and the command starts after index 1; without,
-  // the key is the last argument (urfave/cli moved the flags away).
+  for (size_t i = 1; i < args.size(); ++i)
+    separated = separated || args[i] == "--";
+  // etcdctl: with "--" after the first argument the key is first and the command starts
+  // after the "--"; without, the key is the last argument. urfave/cli 1.22 consumes the
+  // first "--" of "exec-watch /k -- cmd" (etcdctl_flags.h), so that form watches the
+  // command's last word: "exec-watch cmd args /k" is the one that works.
   const std::string key = separated ? args[0] : args.back();
-  const std::vector<std::string> command = separated
-      ? std::vector<std::string>(args.begin() + 2, args.end())
-      : std::vector<std::string>(args.begin(), args.end() - 1);
+  const std::vector<std::string> command =
+      separated ? std::vector<std::string>(args.begin() + 2, args.end())
+                : std::vector<std::string>(args.begin(), args.end() - 1);
   if (command.empty()) return report_error(s.err, kExitBadArgs, "key and command to exec required");
-  const int64_t after = a.integer("after-index");
-  const uint64_t after_index = after != 0 ? static_cast<uint64_t>(after) + 1 : 0;
-  uint64_t wait_index = after_index > 0 ? after_index + 1 : 0;
+  uint64_t wait_index = first_wait_index(a.integer("after-index"));
   s.use_total_timeout(false);
   exit_on_interrupt();
   ::signal(SIGCHLD, SIG_IGN);  // children are never waited for

@@ -2,7 +2,8 @@
 """Golden comparison: the same etcdctl scenario run by the real etcdctl (ETCDCTL_API=2)
 and by our etcdctl2, against one fresh etcd2 cluster; stdout, stderr and exit codes must
 match after normalisation (indices relative to each pass's start, the IDs and URLs that
-differ by pass, timestamps).
+differ by pass, timestamps, the program name in help text: urfave/cli prints the basename
+of argv[0], so "etcdctl" and "etcdctl2" both become <PROG>).
 
     golden.py --etcd2 build/etcd/cmd/etcd2 --ours build/etcd/cmd/etcdctl2 \
               [--real /usr/bin/etcdctl] [--scenario scenario.txt] [-v] [--keep-going]
@@ -11,7 +12,10 @@ Scenario lines are etcdctl argument lists (shell-quoted); `--endpoints ${C}` is 
 front unless the line says @noendpoints. Directives before the arguments:
     @stdin=TEXT        feed TEXT (no newline) on stdin (default: empty stdin)
     @capture NAME=RE   after the step, ${NAME} := group 1 of RE searched in its stdout
+                       (quote it: shlex drops unquoted backslashes, "\s" would become "s");
+                       a capture that matches nothing counts as a difference
     @lines=N           a long-running step (exec-watch): read N stdout lines, then SIGINT
+                       (not getting them within the step timeout counts as a difference)
     @sort              compare stdout as sorted lines (exec-watch children race)
     @noendpoints       no --endpoints ${C}
     @env K=V           extra environment variable
@@ -26,6 +30,7 @@ import argparse
 import difflib
 import os
 import re
+import select
 import shlex
 import signal
 import subprocess
@@ -85,24 +90,36 @@ def substitute(token, variables):
     return re.sub(r"\$\{(\w+)\}", lambda m: variables[m.group(1)], token)
 
 
+def read_lines(stream, lines, deadline):
+    """Up to `lines` lines from `stream`, never waiting past `deadline` (readline() alone
+    would block forever on a watch that gets no event)."""
+    fd = stream.fileno()
+    buf = b""
+    while buf.count(b"\n") < lines:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return b"".join(buf.splitlines(True)[:lines]), False
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        buf += chunk
+    return b"".join(buf.splitlines(True)[:lines]), True
+
+
 def run_long(argv, env, lines):
-    """Starts argv, reads `lines` stdout lines, then SIGINTs it (Ctrl-C)."""
+    """Starts argv, reads `lines` stdout lines, then SIGINTs it (Ctrl-C). Not getting them
+    within STEP_TIMEOUT_S is reported as a problem of the step."""
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=env, start_new_session=True)
-    got = []
-    deadline = time.monotonic() + STEP_TIMEOUT_S
-    while len(got) < lines and time.monotonic() < deadline:
-        line = p.stdout.readline()
-        if not line:
-            break
-        got.append(line)
+    got, complete = read_lines(p.stdout, lines, time.monotonic() + STEP_TIMEOUT_S)
     p.send_signal(signal.SIGINT)
     try:
         _, err = p.communicate(timeout=STEP_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         _, err = p.communicate()
-    return b"".join(got), err, p.returncode
+    problems = [] if complete else ["@lines=%d: fewer lines within %ds" % (lines, STEP_TIMEOUT_S)]
+    return got, err, p.returncode, problems
 
 
 def run_step(tool, step, variables, base_env):
@@ -112,8 +129,9 @@ def run_step(tool, step, variables, base_env):
     env = dict(base_env)
     env.update({k: substitute(v, variables) for k, v in step.env.items()})
     argv = [tool] + args
+    problems = []
     if step.lines is not None:
-        out, err, rc = run_long(argv, env, step.lines)
+        out, err, rc, problems = run_long(argv, env, step.lines)
     else:
         try:
             p = subprocess.run(argv, input=step.stdin.encode(), capture_output=True, env=env,
@@ -126,13 +144,22 @@ def run_step(tool, step, variables, base_env):
     for name, regex in step.captures:
         m = re.search(regex, out)
         variables[name] = m.group(1) if m else "<no %s>" % name
-    return out, err, rc
+        if not m:
+            problems.append("@capture %s matched nothing in its stdout" % name)
+    return out, err, rc, problems
 
 
-def normalise(text, base, replacements):
+def normalise(text, base, replacements, prog):
     for value, name in replacements:
         if value:
             text = text.replace(value, name)
+    # urfave/cli's help names the program by the basename of argv[0], always on a line
+    # indented by three spaces (NAME, USAGE); literal "etcdctl" elsewhere stays.
+    text = re.sub(r"^(   )%s(?= |$)" % re.escape(prog), r"\1<PROG>", text, flags=re.M)
+    # Members are listed in ID order and the added member's ID is random per pass.
+    text = re.sub(r'^(ETCD_INITIAL_CLUSTER=")([^"]*)"',
+                  lambda m: m.group(1) + ",".join(sorted(m.group(2).split(","))) + '"', text,
+                  flags=re.M)
 
     def rel(n):
         n = int(n)
@@ -165,30 +192,41 @@ def run_pass(tool, steps, c_url, dead, peers, base_env):
         results.append(run_step(tool, step, variables, base_env))
     replacements = [(peers[0], "<NEWPEER>"), (peers[1], "<NEWPEER2>"),
                     (variables.get("NEWID", ""), "<NEWID>")]
+    prog = os.path.basename(tool)
     normalised = []
-    for out, err, rc in results:
-        normalised.append((normalise(out, base, replacements), normalise(err, base, replacements),
-                           rc))
+    for out, err, rc, problems in results:
+        normalised.append((normalise(out, base, replacements, prog),
+                           normalise(err, base, replacements, prog), rc, problems))
     return normalised
 
 
 def show(step, label, result):
-    out, err, rc = result
+    out, err, rc = result[:3]
     return "%s: rc=%d\n--- stdout\n%s--- stderr\n%s" % (label, rc, out, err)
+
+
+def step_problems(real, ours):
+    """A capture that matched nothing leaves "<no NAME>" for both tools and silently turns
+    later steps into usage errors that agree; a long step cut short by the deadline may
+    agree too: report both as differences of the step instead."""
+    return ["%s: %s\n" % (label, problem)
+            for label, result in (("etcdctl", real), ("etcdctl2", ours)) for problem in result[3]]
 
 
 def compare(steps, real, ours, verbose):
     differences = 0
     for step, r, o in zip(steps, real, ours):
+        failures = step_problems(r, o)
         if step.sort:
             r = ("".join(sorted(r[0].splitlines(True))), r[1], r[2])
             o = ("".join(sorted(o[0].splitlines(True))), o[1], o[2])
-        if r == o:
+        if r[:3] == o[:3] and not failures:
             if verbose:
                 print("ok   line %d: %s" % (step.lineno, step.text))
             continue
         differences += 1
         print("DIFF line %d: %s" % (step.lineno, step.text))
+        sys.stdout.writelines(failures)
         a = show(step, "etcdctl", r).splitlines(True)
         b = show(step, "etcdctl2", o).splitlines(True)
         sys.stdout.writelines(difflib.unified_diff(a, b, "etcdctl", "etcdctl2"))
