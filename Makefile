@@ -62,6 +62,7 @@ fuzz: build-fuzz
 	cd $(FUZZ_DIR) && ctest $(CTEST_FLAGS) -L fuzz
 
 bench: build
+	cmake --build $(BUILD_DIR) --target benches
 	@scripts/run-bench $(BUILD_DIR)
 
 fmt:
