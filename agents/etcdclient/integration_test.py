@@ -91,15 +91,10 @@ def main():
             clusterlib.Cluster(a.kind, 3, binary=binary) as c:
         try:
             make_certs(d)
-            tls_url = mtls_url = ""
-            if a.kind == "etcd2":
-                # etcd2 refuses https client URLs until client TLS lands (issue 7).
-                print("SKIP the TLS cases: etcd2 has no client TLS yet")
-            else:
-                tls, tls_url = start_tls_member(a.kind, binary, d, "tls", False)
-                procs.append(tls)
-                mtls, mtls_url = start_tls_member(a.kind, binary, d, "mtls", True)
-                procs.append(mtls)
+            tls, tls_url = start_tls_member(a.kind, binary, d, "tls", False)
+            procs.append(tls)
+            mtls, mtls_url = start_tls_member(a.kind, binary, d, "mtls", True)
+            procs.append(mtls)
             spare = clusterlib._pick_ports(3)
             env = dict(os.environ)
             env.update({

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "etcd/api/keys_request.h"
+#include "etcd/auth/auth.h"
 #include "etcd/common/result.h"
 #include "etcd/server/member.h"
 #include "etcd/store/error.h"
@@ -87,6 +88,9 @@ class Backend {
   virtual void health(std::function<void(bool)> done) = 0;
   // Prometheus text exposition.
   virtual void metrics(std::function<void(std::string)> done) = 0;
+  // The auth users, roles and switch as this member has applied them (its local store,
+  // no raft round, as etcd checks). Changes are written with write() under auth::kStoreDir.
+  virtual void auth_state(std::function<void(auth::State)> done) = 0;
 };
 
 }  // namespace etcd::api

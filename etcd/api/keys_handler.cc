@@ -65,10 +65,9 @@ void start_watch(Backend& backend, const Cors& cors, const ExchangePtr& ex, cons
 
 }  // namespace
 
-void handle_keys(Backend& backend, const Cors& cors, const Clock& clock, ExchangePtr ex) {
-  auto parsed = parse_keys_request(ex->request(), clock.now_unix_ns());
-  if (!parsed) return answer_error(ex, cors, parsed.error(), backend.cluster_id());
-  KeysRequest req = std::move(parsed).value();
+namespace {
+
+void serve_keys(Backend& backend, const Cors& cors, const ExchangePtr& ex, KeysRequest req) {
   const uint64_t cluster_id = backend.cluster_id();
   if (req.wait) return start_watch(backend, cors, ex, req);
   auto done = [ex, cors, req, cluster_id](EventResult result, IndexHeaders headers) {
@@ -80,6 +79,36 @@ void handle_keys(Backend& backend, const Cors& cors, const Clock& clock, Exchang
   } else {
     backend.write(req.request, std::move(done));
   }
+}
+
+// The auth tree lives in the store beside the user keys; /v2/keys never reaches it.
+bool in_auth_tree(std::string_view path) {
+  return path == auth::kStoreDir ||
+         (path.starts_with(auth::kStoreDir) && path[auth::kStoreDir.size()] == '/');
+}
+
+}  // namespace
+
+void handle_keys(Backend& backend, const Cors& cors, const Clock& clock, ExchangePtr ex) {
+  auto parsed = parse_keys_request(ex->request(), clock.now_unix_ns());
+  if (!parsed) return answer_error(ex, cors, parsed.error(), backend.cluster_id());
+  const store::StoreError denied{store::ErrorCode::unauthorized, "Insufficient credentials",
+                                 store::EtcdIndex{0}};
+  if (in_auth_tree(parsed->request.path)) {
+    return answer_error(ex, cors, denied, backend.cluster_id());
+  }
+  // etcd checks every keys request against the member's applied auth state (guest role
+  // without credentials), before anything reaches raft or the store.
+  backend.auth_state([&backend, cors, ex, denied, req = std::move(parsed).value()](
+                         auth::State state) mutable {
+    const std::string* authz = ex->request().header("Authorization");
+    const auto header = authz ? std::optional<std::string>(*authz) : std::nullopt;
+    const bool recursive = req.request.recursive;
+    if (!auth::has_key_access(state, header, req.request.path, !req.is_read(), recursive)) {
+      return answer_error(ex, cors, denied, backend.cluster_id());
+    }
+    serve_keys(backend, cors, ex, std::move(req));
+  });
 }
 
 }  // namespace etcd::api

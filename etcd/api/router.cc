@@ -1,5 +1,6 @@
 #include "etcd/api/router.h"
 
+#include "etcd/api/auth_handlers.h"
 #include "etcd/api/cluster_handlers.h"
 #include "etcd/api/form.h"
 #include "etcd/api/keys_handler.h"
@@ -68,8 +69,13 @@ struct Router {
     if (redirect_unclean(ex, path)) return;
     if (path == kKeysPrefix || path.starts_with("/v2/keys/")) return keys(ex);
     if (path == "/v2/members" || path.starts_with("/v2/members/")) {
-      return handle_members(backend, cors, path.substr(11), ex);
+      // etcd: reading membership is open; changing it needs root once auth is on.
+      if (ex->request().method == "GET") return handle_members(backend, cors, path.substr(11), ex);
+      return with_root_access(backend, cors, ex, [this, ex, rest = std::string(path.substr(11))] {
+        handle_members(backend, cors, rest, ex);
+      });
     }
+    if (path.starts_with("/v2/auth/")) return handle_auth(backend, cors, clock, path.substr(8), ex);
     if (path == "/v2/machines") {
       return get_only(ex, "GET,HEAD", [&] { handle_machines(backend, cors, ex); });
     }

@@ -193,10 +193,9 @@ void fill_member(const RawValues& raw, Config& c) {
   c.listen_client_urls = parse_urls(raw, "listen-client-urls");
   for (const auto& url : c.listen_client_urls) {
     // Refuse rather than serve plain HTTP on a URL the operator meant to be encrypted.
-    if (url.scheme == "https" || url.scheme == "unixs") {
+    if (url.scheme == "unixs") {
       throw UsageError{"--listen-client-urls " + url.raw +
-                       ": TLS on the client port is not supported yet (use http://, and "
-                       "TLS between members with --peer-cert-file)"};
+                       ": TLS on unix sockets is not supported (use https://)"};
     }
   }
   c.max_snapshots = static_cast<uint32_t>(parse_uint(raw, "max-snapshots"));
@@ -288,6 +287,13 @@ void validate(const RawValues& raw, const Config& c) {
     bad_value("election-timeout", raw["election-timeout"], "too long (maximum 50000 ms)");
   }
   if (c.snapshot_count == 0) bad_value("snapshot-count", "0", "must be positive");
+  for (const auto& url : c.listen_client_urls) {
+    // etcd 2.3's wording. (The proxy refuses https listeners when it starts.)
+    if (url.scheme == "https" && c.client_tls.cert_file.empty()) {
+      throw UsageError{"TLS key/cert (--cert-file, --key-file) must be provided for client url " +
+                       url.raw + " with HTTPs scheme"};
+    }
+  }
   const int bootstrap_ways = (c.initial_cluster_given ? 1 : 0) + (c.discovery.empty() ? 0 : 1) +
                              (c.discovery_srv.empty() ? 0 : 1);
   if (bootstrap_ways > 1) {

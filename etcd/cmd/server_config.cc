@@ -40,6 +40,10 @@ server::ServerConfig to_server_config(const Config& c) {
   s.peer_tls.key_file = c.peer_tls.key_file;
   s.peer_tls.trusted_ca_file = c.peer_tls.trusted_ca_file;
   s.peer_tls.client_cert_auth = c.peer_tls.client_cert_auth;
+  s.client_tls.cert_file = c.client_tls.cert_file;
+  s.client_tls.key_file = c.client_tls.key_file;
+  s.client_tls.trusted_ca_file = c.client_tls.trusted_ca_file;
+  s.client_tls.client_cert_auth = c.client_tls.client_cert_auth;
   return s;
 }
 

@@ -12,8 +12,10 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 struct Server::Listener {
-  explicit Listener(asio::io_context& io) : acceptor(asio::make_strand(io)) {}
+  Listener(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls_context)
+      : acceptor(asio::make_strand(io)), tls(std::move(tls_context)) {}
   tcp::acceptor acceptor;
+  std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP
 };
 
 namespace {
@@ -39,16 +41,18 @@ Server::Server(asio::io_context& io, Limits limits, Handler handler, ResponseObs
       limits_(limits),
       handler_(std::move(handler)),
       observer_(std::move(observer)),
-      connections_(std::make_shared<std::atomic<size_t>>(0)) {}
+      connections_(std::make_shared<std::atomic<size_t>>(0)),
+      tls_refusals_(std::make_unique<TlsRefusals>()) {}
 
 Server::~Server() { stop(); }
 
-Result<uint16_t> Server::listen(const std::string& host, uint16_t port) {
+Result<uint16_t> Server::listen(const std::string& host, uint16_t port,
+                               std::shared_ptr<asio::ssl::context> tls) {
   const std::string where = "listen tcp " + host + ":" + std::to_string(port);
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec) return Error{where + ": not an IP address"};
-  auto listener = std::make_shared<Listener>(io_);
+  auto listener = std::make_shared<Listener>(io_, std::move(tls));
   tcp::endpoint endpoint(address, port);
   auto& acceptor = listener->acceptor;
   if (acceptor.open(endpoint.protocol(), ec); ec) return Error{where + ": " + ec.message()};
@@ -79,16 +83,17 @@ void Server::on_accept(std::shared_ptr<Listener> listener, boost::system::error_
   if (ec) {
     spdlog::warn("http: accept failed: {}", ec.message());
   } else if (connections_->load() >= limits_.connections_max) {
-    // Over the limit: refuse politely instead of letting the backlog grow without bound.
+    // Over the limit: refuse politely instead of letting the backlog grow without bound
+    // (a TLS client could not read a plain answer: it is just closed).
     static constexpr std::string_view kBusy =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     boost::system::error_code ignored;
-    asio::write(socket, asio::buffer(kBusy), ignored);
+    if (!listener->tls) asio::write(socket, asio::buffer(kBusy), ignored);
   } else {
     auto token = std::make_shared<ConnectionToken>(connections_);
     auto handler = [h = handler_, token](std::shared_ptr<Exchange> e) { h(std::move(e)); };
-    auto session =
-        std::make_shared<Session>(std::move(socket), limits_, std::move(handler), &observer_);
+    auto session = std::make_shared<Session>(std::move(socket), listener->tls, limits_,
+                                             std::move(handler), &observer_, tls_refusals_.get());
     {
       std::lock_guard lock(mutex_);
       if (stopped_) return;

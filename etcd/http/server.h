@@ -1,6 +1,7 @@
 // Server: accepts HTTP/1.1 connections on any number of addresses and hands each request
 // to one Handler as an Exchange. Runs on the io_context threads it is given; each
-// connection is serialised on its own strand. Plain TCP today; TLS wraps the same sessions.
+// connection is serialised on its own strand. A listener is plain TCP or TLS; both run the
+// same Session code.
 #pragma once
 
 #include <atomic>
@@ -14,9 +15,14 @@
 #include "etcd/http/exchange.h"
 #include "etcd/http/limits.h"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace etcd::http {
 
 class Session;
+struct TlsRefusals;
 
 class Server {
  public:
@@ -25,8 +31,11 @@ class Server {
   ~Server();
 
   // Binds host:port (port 0 picks a free one). Errors name the address, e.g.
-  // "listen tcp 127.0.0.1:2379: address already in use".
-  Result<uint16_t> listen(const std::string& host, uint16_t port);
+  // "listen tcp 127.0.0.1:2379: address already in use". With `tls`, every connection
+  // must open with a TLS handshake using that server context (certificate, and client
+  // verification if it asks for it); plain HTTP is answered 400 and closed.
+  Result<uint16_t> listen(const std::string& host, uint16_t port,
+                          std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   // Closes the listeners and every open connection (their exchanges are aborted).
   void stop();
   size_t connection_count() const { return connections_->load(); }
@@ -42,6 +51,7 @@ class Server {
   Handler handler_;
   ResponseObserver observer_;
   std::shared_ptr<std::atomic<size_t>> connections_;
+  std::unique_ptr<TlsRefusals> tls_refusals_;
   std::mutex mutex_;
   std::vector<std::shared_ptr<Listener>> listeners_;
   std::vector<std::weak_ptr<Session>> sessions_;

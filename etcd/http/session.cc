@@ -1,30 +1,115 @@
 #include "etcd/http/session.h"
 
+#include <boost/beast/core/detect_ssl.hpp>
+#include <spdlog/spdlog.h>
+
 namespace etcd::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
 
-Session::Session(asio::ip::tcp::socket socket, const Limits& limits, Handler handler,
-                 const ResponseObserver* observer)
-    : socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
+namespace {
+
+// What Go's net/http answers to plain HTTP on a TLS port; clients show it verbatim.
+constexpr std::string_view kPlainHttpOnTlsPort =
+    "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+    "Client sent an HTTP request to an HTTPS server.\n";
+
+using Stream = std::variant<tcp::socket, Session::TlsSocket>;
+
+Stream make_stream(tcp::socket socket, asio::ssl::context* tls) {
+  if (tls == nullptr) return Stream(std::in_place_type<tcp::socket>, std::move(socket));
+  return Stream(std::in_place_type<Session::TlsSocket>, std::move(socket), *tls);
+}
+
+// The first refusal of a kind is a warning, later ones debug lines.
+template <typename... Args>
+void log_refusal(std::atomic<bool>& logged, spdlog::format_string_t<Args...> format,
+                 Args&&... args) {
+  const auto level = logged.exchange(true) ? spdlog::level::debug : spdlog::level::warn;
+  spdlog::log(level, format, std::forward<Args>(args)...);
+}
+
+}  // namespace
+
+Session::Session(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+                 const Limits& limits, Handler handler, const ResponseObserver* observer,
+                 TlsRefusals* refusals)
+    : tls_(std::move(tls)),
+      stream_(make_stream(std::move(socket), tls_.get())),
+      refusals_(refusals),
+      timer_(this->socket().get_executor()),
       limits_(limits),
       handler_(std::move(handler)),
       observer_(observer) {}
 
+tcp::socket& Session::socket() {
+  if (auto* tls = std::get_if<TlsSocket>(&stream_)) return tls->next_layer();
+  return std::get<tcp::socket>(stream_);
+}
+
 void Session::start() {
   boost::system::error_code ec;
-  auto endpoint = socket_.remote_endpoint(ec);
+  auto endpoint = socket().remote_endpoint(ec);
   if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  if (tls_) return start_tls();
   arm_timer();
   read_more();
 }
 
+// Sniffs the first bytes: a TLS ClientHello is handshaken, anything else (plain HTTP to an
+// https URL) gets Go's 400 answer instead of an obscure handshake error on both sides.
+void Session::start_tls() {
+  timer_.expires_after(std::chrono::milliseconds(limits_.request_timeout_ms));
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec && !self->closed_ && !self->handshaken_) self->on_closed();  // too slow
+  });
+  beast::async_detect_ssl(socket(), buffer_,
+                          [self = shared_from_this()](boost::system::error_code ec, bool is_tls) {
+                            self->on_detected(ec, is_tls);
+                          });
+}
+
+void Session::on_detected(boost::system::error_code ec, bool is_tls) {
+  if (ec || closed_) return on_closed();
+  if (!is_tls) return refuse_plain_http();
+  std::get<TlsSocket>(stream_).async_handshake(
+      asio::ssl::stream_base::server, buffer_.data(),
+      [self = shared_from_this()](boost::system::error_code ec, size_t used) {
+        self->on_handshake(ec, used);
+      });
+}
+
+void Session::on_handshake(boost::system::error_code ec, size_t used) {
+  if (closed_) return;
+  if (ec) {
+    log_refusal(refusals_->handshake_logged, "http: TLS handshake with {} failed: {}", remote_,
+                ec.message());
+    return on_closed();
+  }
+  buffer_.consume(used);
+  handshaken_ = true;
+  arm_timer();  // replaces the handshake timeout
+  read_more();
+}
+
+void Session::refuse_plain_http() {
+  log_refusal(refusals_->plain_http_logged,
+              "http: plain HTTP from {} on a TLS client port: refused", remote_);
+  close_after_write_ = true;
+  asio::async_write(socket(), asio::buffer(kPlainHttpOnTlsPort),
+                    [self = shared_from_this()](boost::system::error_code, size_t) {
+                      boost::system::error_code ignored;
+                      self->socket().shutdown(tcp::socket::shutdown_send, ignored);
+                      self->on_closed();
+                    });
+}
+
 void Session::close() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_closed(); });
+  asio::post(socket().get_executor(), [self = shared_from_this()] { self->on_closed(); });
 }
 
 void Session::read_more() {
@@ -32,10 +117,13 @@ void Session::read_more() {
   // Backpressure: stop reading pipelined requests once enough is buffered.
   if (current_ && buffer_.size() >= limits_.pipelined_bytes_max) return;
   reading_ = true;
-  socket_.async_read_some(asio::buffer(read_chunk_),
-                          [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                            self->on_read(ec, n);
-                          });
+  std::visit(
+      [this](auto& stream) {
+        stream.async_read_some(asio::buffer(read_chunk_),
+                               [self = shared_from_this()](boost::system::error_code ec,
+                                                           size_t n) { self->on_read(ec, n); });
+      },
+      stream_);
 }
 
 void Session::on_read(boost::system::error_code ec, size_t n) {
@@ -100,7 +188,7 @@ void Session::dispatch() {
 }
 
 void Session::post_complete(Exchange* exchange, std::string bytes, bool finished) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), exchange,
+  asio::post(socket().get_executor(), [self = shared_from_this(), exchange,
                                       bytes = std::move(bytes), finished]() mutable {
     if (self->closed_ || self->current_.get() != exchange) return;
     self->enqueue(std::move(bytes));
@@ -136,7 +224,9 @@ void Session::write_next() {
     writing_ = false;
     if (close_after_write_) {
       boost::system::error_code ignored;
-      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      // No TLS close_notify: every response is delimited, and waiting for the peer's
+      // close_notify could hold the connection.
+      socket().shutdown(tcp::socket::shutdown_send, ignored);
       on_closed();
     }
     return;
@@ -149,11 +239,15 @@ void Session::write_next() {
     *out += write_queue_.front();
     write_queue_.pop_front();
   }
-  asio::async_write(socket_, asio::buffer(*out),
-                    [self = shared_from_this(), out](boost::system::error_code ec, size_t) {
-                      if (ec) return self->on_closed();
-                      self->write_next();
-                    });
+  std::visit(
+      [this, out](auto& stream) {
+        asio::async_write(stream, asio::buffer(*out),
+                          [self = shared_from_this(), out](boost::system::error_code ec, size_t) {
+                            if (ec) return self->on_closed();
+                            self->write_next();
+                          });
+      },
+      stream_);
 }
 
 void Session::arm_timer() {
@@ -173,7 +267,7 @@ void Session::on_closed() {
   closed_ = true;
   timer_.cancel();
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  socket().close(ignored);
   if (current_) {
     current_->abort();
     current_.reset();

@@ -3,27 +3,44 @@
 // pipelining is safe), and while a request is being answered the read loop keeps running
 // so that a client hanging up is noticed at once (its Exchange is aborted, releasing e.g. a
 // watcher). All state lives on the connection's strand. Internal to etcd/http.
+// A TLS connection is the same Session over an ssl::stream: the stream is a variant, so
+// pipelining, streaming and limits are one code path for both.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
+#include "etcd/common/asio.h"
+
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "etcd/common/asio.h"
 #include "etcd/http/exchange.h"
 #include "etcd/http/limits.h"
 
 namespace etcd::http {
 
+// Per-server memory of TLS refusals: the first of each kind is a warning, the rest are
+// debug lines (a scanner or a misconfigured client would otherwise flood the log).
+struct TlsRefusals {
+  std::atomic<bool> handshake_logged{false};
+  std::atomic<bool> plain_http_logged{false};
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, const Limits& limits, Handler handler,
-          const ResponseObserver* observer);
+  using TlsSocket = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+  // `tls` null: plain HTTP. Otherwise the connection must start with a TLS handshake.
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<boost::asio::ssl::context> tls,
+          const Limits& limits, Handler handler, const ResponseObserver* observer,
+          TlsRefusals* refusals);
 
   void start();
   void close();  // from any thread
@@ -32,6 +49,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void post_complete(Exchange* exchange, std::string bytes, bool finished);
 
  private:
+  boost::asio::ip::tcp::socket& socket();
+  void start_tls();
+  void on_detected(boost::system::error_code ec, bool is_tls);
+  void on_handshake(boost::system::error_code ec, size_t used);
+  void refuse_plain_http();
   void read_more();
   void on_read(boost::system::error_code ec, size_t n);
   void parse_buffered();
@@ -42,7 +64,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void arm_timer();
   void on_closed();
 
-  boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // keeps the context alive for stream_
+  std::variant<boost::asio::ip::tcp::socket, TlsSocket> stream_;
+  TlsRefusals* refusals_;
   boost::asio::steady_timer timer_;
   const Limits& limits_;
   Handler handler_;
@@ -60,6 +84,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool reading_ = false;
   bool close_after_write_ = false;
   bool closed_ = false;
+  bool handshaken_ = false;  // TLS: the handshake timeout no longer applies
   std::string remote_;
 };
 

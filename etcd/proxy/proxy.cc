@@ -72,6 +72,10 @@ Result<void> Proxy::listen() {
       make_forwarder(io_, endpoints_,
                      {.readonly = config_.readonly, .timeouts = config_.timeouts}));
   for (const auto& url : config_.listen_client_urls) {
+    // Refused rather than served in plain text on a URL meant to be encrypted.
+    if (url.starts_with("https://")) {
+      return Error{"listen " + url + ": TLS on the client port is not supported in proxy mode"};
+    }
     auto origin = parse_origin(url);
     if (!origin) return origin.error();
     auto port = server_->listen(origin->host, origin->port);

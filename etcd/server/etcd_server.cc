@@ -12,6 +12,7 @@
 #include "etcd/server/dns_srv.h"
 #include "etcd/server/fetch_membership.h"
 #include "etcd/server/raft_logger.h"
+#include "etcd/transport/tls_context.h"
 #include "etcd/wal/data_dir.h"
 
 namespace etcd::server {
@@ -179,10 +180,18 @@ Result<void> EtcdServer::listen() {
   };
   client_http_ = std::make_unique<http::Server>(
       io_, config_.http_limits, api::make_router(*this, config_.cors), std::move(observe));
+  std::shared_ptr<boost::asio::ssl::context> tls;  // one context for every https listener
+  if (config_.client_tls.has_certificate()) {
+    auto made = transport::make_server_tls(config_.client_tls, "client TLS");
+    if (!made) return made.error();
+    tls = *made;
+  }
   for (const auto& url : config_.listen_client_urls) {
+    const bool https = url.starts_with("https://");
+    if (https && !tls) return Error{"listen " + url + ": https needs --cert-file and --key-file"};
     auto parsed = parse_host_port(url);
     if (!parsed) return parsed.error();
-    auto port = client_http_->listen(parsed->first, parsed->second);
+    auto port = client_http_->listen(parsed->first, parsed->second, https ? tls : nullptr);
     if (!port) return port.error();
     client_ports_.push_back(*port);
   }

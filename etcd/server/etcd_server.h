@@ -37,6 +37,7 @@ struct ServerConfig {
   int64_t election_ms = 1000;
   int64_t request_timeout_ms = 5000;
   transport::TlsFiles peer_tls;
+  transport::TlsFiles client_tls;  // --cert-file ...: served by https client listeners
   http::Limits http_limits;
   int threads = 2;
 };
@@ -73,6 +74,7 @@ class EtcdServer final : public api::Backend {
   void self_stats(std::function<void(api::SelfStats)> done) override;
   void leader_stats(std::function<void(std::optional<std::string>)> done) override;
   void health(std::function<void(bool)> done) override;
+  void auth_state(std::function<void(auth::State)> done) override;
   void metrics(std::function<void(std::string)> done) override;
 
  private:

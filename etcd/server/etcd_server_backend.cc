@@ -223,3 +223,40 @@ void EtcdServer::set_members_json(std::string json) {
 }
 
 }  // namespace etcd::server
+
+namespace etcd::server {
+namespace {
+
+// The auth tree as stored by the api's auth handlers; unreadable entries are skipped (they
+// could only come from a hand-written key, which the keys API refuses).
+auth::State auth_state_from(const store::Node& dir) {
+  auth::State state;
+  for (const auto& child : dir.children) {
+    if (child.key == auth::kEnabledKey) state.enabled = child.value == "true";
+    const bool users = child.key == auth::kUsersDir;
+    if (!users && child.key != auth::kRolesDir) continue;
+    for (const auto& leaf : child.children) {
+      if (!leaf.value) continue;
+      if (users) {
+        if (auto u = auth::user_from_json(*leaf.value)) state.users[u->name] = std::move(*u);
+      } else if (auto r = auth::role_from_json(*leaf.value)) {
+        state.roles[r->name] = std::move(*r);
+      }
+    }
+  }
+  return state;
+}
+
+}  // namespace
+
+void EtcdServer::auth_state(std::function<void(auth::State)> done) {
+  on_strand([this, done = std::move(done)] {
+    if (!core_) return done(auth::State{});
+    auto tree = core_->store().get(auth::kStoreDir, true, false, clock_.now_unix_ns());
+    // Off the strand: the caller checks passwords (a deliberately slow KDF) with it.
+    asio::post(io_, [state = tree ? auth_state_from(tree->node) : auth::State{},
+                     done = std::move(done)]() mutable { done(std::move(state)); });
+  });
+}
+
+}  // namespace etcd::server

@@ -3,10 +3,7 @@
 // cleanly.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-
+#include "etcd/common/test_pki.h"
 #include "etcd/transport/peer_transport.h"
 #include "etcd/transport/test_cluster.h"
 
@@ -14,46 +11,17 @@ namespace etcd::transport {
 namespace {
 
 using namespace testing;
-namespace fs = std::filesystem;
-
-// Runs a shell command; true on exit status 0.
-bool run(const std::string& command) {
-  return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
-}
 
 // Two CAs, each with one certificate valid for 127.0.0.1 as server and client.
-class Pki {
+class Pki : public etcd::testutil::TestPki {
  public:
   Pki() {
-    char pattern[] = "/tmp/transport-tls-XXXXXX";
-    dir_ = ::mkdtemp(pattern);
     ok_ =
         make_ca("ca1") && make_cert("ca1", "peer1") && make_ca("ca2") && make_cert("ca2", "peer2");
   }
-  ~Pki() { fs::remove_all(dir_); }
-
   bool ok() const { return ok_; }
-  std::string path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
 
  private:
-  static constexpr const char* kKey = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-
-  bool make_ca(const std::string& ca) {
-    return run("openssl req -x509 " + std::string(kKey) + " -days 2 -subj /CN=test-" + ca +
-               " -keyout " + path(ca + ".key") + " -out " + path(ca + ".crt"));
-  }
-
-  bool make_cert(const std::string& ca, const std::string& name) {
-    std::ofstream(path(name + ".ext"))
-        << "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n";
-    return run("openssl req " + std::string(kKey) + " -subj /CN=" + name + " -keyout " +
-               path(name + ".key") + " -out " + path(name + ".csr")) &&
-           run("openssl x509 -req -days 2 -in " + path(name + ".csr") + " -CA " +
-               path(ca + ".crt") + " -CAkey " + path(ca + ".key") + " -CAcreateserial -out " +
-               path(name + ".crt") + " -extfile " + path(name + ".ext"));
-  }
-
-  std::string dir_;
   bool ok_ = false;
 };
 

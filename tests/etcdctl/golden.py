@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Golden comparison: the same etcdctl scenario run by the real etcdctl (ETCDCTL_API=2)
-and by our etcdctl2, against one fresh etcd2 cluster; stdout, stderr and exit codes must
+and by our etcdctl2, each against a fresh one-member etcd2 cluster; stdout, stderr and exit codes must
 match after normalisation (indices relative to each pass's start, the IDs and URLs that
 differ by pass, timestamps, the program name in help text: urfave/cli prints the basename
 of argv[0], so "etcdctl" and "etcdctl2" both become <PROG>).
@@ -28,6 +28,7 @@ Exit status: 0 no differences, 1 differences (printed as unified diffs), 77 skip
 
 import argparse
 import difflib
+import json
 import os
 import re
 import select
@@ -184,6 +185,15 @@ def etcd_index(url):
     return int(headers.get("x-etcd-index", "0"))
 
 
+def member_identity(c_url):
+    """Each pass has its own cluster: its member ID, peer and client URLs are normalised."""
+    _, _, body = clusterlib.http_get(c_url, "/v2/members")
+    out = []
+    for m in json.loads(body)["members"]:
+        out += [(m["id"], "<MEMBERID>")] + [(u, "<PEERURL>") for u in m["peerURLs"]]
+    return out + [(c_url, "<C>")]
+
+
 def run_pass(tool, steps, c_url, dead, peers, base_env):
     variables = {"C": c_url, "DEAD": dead, "NEWPEER": peers[0], "NEWPEER2": peers[1]}
     base = etcd_index(c_url)
@@ -191,7 +201,7 @@ def run_pass(tool, steps, c_url, dead, peers, base_env):
     for step in steps:
         results.append(run_step(tool, step, variables, base_env))
     replacements = [(peers[0], "<NEWPEER>"), (peers[1], "<NEWPEER2>"),
-                    (variables.get("NEWID", ""), "<NEWID>")]
+                    (variables.get("NEWID", ""), "<NEWID>")] + member_identity(c_url)
     prog = os.path.basename(tool)
     normalised = []
     for out, err, rc, problems in results:
@@ -250,12 +260,13 @@ def main():
     env["ETCDCTL_API"] = "2"
     ports = clusterlib._pick_ports(5)
     dead = "http://127.0.0.1:%d" % ports[0]
+    # A fresh cluster per pass: the scenario creates users, roles and members.
     with clusterlib.Cluster("etcd2", 1, binary=a.etcd2) as c:
-        url = c.client_urls[0]
-        real = run_pass(a.real, steps, url, dead, ["http://127.0.0.1:%d" % x for x in ports[1:3]],
-                        env)
-        ours = run_pass(a.ours, steps, url, dead, ["http://127.0.0.1:%d" % x for x in ports[3:5]],
-                        env)
+        real = run_pass(a.real, steps, c.client_urls[0], dead,
+                        ["http://127.0.0.1:%d" % x for x in ports[1:3]], env)
+    with clusterlib.Cluster("etcd2", 1, binary=a.etcd2) as c:
+        ours = run_pass(a.ours, steps, c.client_urls[0], dead,
+                        ["http://127.0.0.1:%d" % x for x in ports[3:5]], env)
     differences = compare(steps, real, ours, a.verbose)
     print("golden: %d invocations, %d differences" % (len(steps), differences))
     return 1 if differences else 0
