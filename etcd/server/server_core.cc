@@ -47,7 +47,11 @@ ServerCore::ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network
       conf_state_(std::move(disk.conf_state)),
       applied_index_(store_->applied_index()),
       snapshot_index_(storage_->snapshot()->metadata.index),
-      last_request_id_(initial_request_id(options_.id, clock)) {
+      last_request_id_(initial_request_id(options_.id, clock)),
+      // ReadIndex contexts must never repeat across restarts: a response still in flight
+      // to our previous incarnation would otherwise release a new read at an old index
+      // (a stale "quorum" read, found by tests/cluster faults.py seed 2 round 11, 5 members).
+      last_read_id_(initial_request_id(options_.id, clock)) {
   if (!disk.bootstrap_peers.empty()) {
     auto started = node_.bootstrap(disk.bootstrap_peers);
     if (!started.ok()) fatal("bootstrapping raft", started.error());
