@@ -9,16 +9,34 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace etcd::testutil {
 
 class TestPki {
  public:
+  // One CA and the certificates it signs.
+  struct Family {
+    std::string ca;
+    std::vector<std::string> certs;
+  };
+
   TestPki() {
     char pattern[] = "/tmp/corestack-pki-XXXXXX";
     if (const char* made = ::mkdtemp(pattern)) dir_ = made;
   }
+  // Makes every family up front; ok() says whether openssl managed all of it.
+  explicit TestPki(std::initializer_list<Family> families) : TestPki() {
+    ok_ = true;
+    for (const auto& f : families) {
+      ok_ = ok_ && make_ca(f.ca);
+      for (const auto& cert : f.certs)
+        ok_ = ok_ && make_cert(f.ca, cert);
+    }
+  }
+  bool ok() const { return ok_; }
   ~TestPki() {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
@@ -56,6 +74,7 @@ class TestPki {
   }
 
   std::string dir_;
+  bool ok_ = false;
 };
 
 }  // namespace etcd::testutil

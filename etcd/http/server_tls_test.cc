@@ -22,21 +22,14 @@ namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 
 // CA "ca1" signs the server's and a good client's certificate; "ca2" a stranger's.
-class Pki : public testutil::TestPki {
- public:
-  Pki() {
-    ok_ = make_ca("ca1") && make_cert("ca1", "server") && make_cert("ca1", "client") &&
-          make_ca("ca2") && make_cert("ca2", "stranger");
-  }
-  bool ok() const { return ok_; }
 
- private:
-  bool ok_ = false;
-};
+using Pki = testutil::TestPki;
 
 class HttpServerTlsTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { pki_ = new Pki(); }
+  static void SetUpTestSuite() {
+    pki_ = new Pki{{"ca1", {"server", "client"}}, {"ca2", {"stranger"}}};
+  }
   static void TearDownTestSuite() {
     delete pki_;
     pki_ = nullptr;

@@ -13,21 +13,11 @@ namespace {
 using namespace testing;
 
 // Two CAs, each with one certificate valid for 127.0.0.1 as server and client.
-class Pki : public etcd::testutil::TestPki {
- public:
-  Pki() {
-    ok_ =
-        make_ca("ca1") && make_cert("ca1", "peer1") && make_ca("ca2") && make_cert("ca2", "peer2");
-  }
-  bool ok() const { return ok_; }
-
- private:
-  bool ok_ = false;
-};
+using Pki = etcd::testutil::TestPki;
 
 class PeerTransportTlsTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { pki_ = new Pki(); }
+  static void SetUpTestSuite() { pki_ = new Pki{{"ca1", {"peer1"}}, {"ca2", {"peer2"}}}; }
   static void TearDownTestSuite() {
     delete pki_;
     pki_ = nullptr;
