@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "etcd/api/v2_json.h"
+
 namespace etcd::cmd::ctl {
 namespace {
 
@@ -20,12 +22,6 @@ size_t utf8_length(std::string_view text, size_t i) {
   }
   if (n == 2 && c < 0xC2) return 0;  // overlong
   return n;
-}
-
-std::string hex4(unsigned value) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "\\u%04x", value);
-  return buf;
 }
 
 // time.Time.MarshalJSON (RFC 3339 with nanoseconds, trailing zeros trimmed) of an
@@ -63,50 +59,10 @@ std::string quote_char(char c) {
 }  // namespace
 
 std::string go_json_string(std::string_view text) {
-  std::string out = "\"";
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const size_t n = utf8_length(text, i);
-    if (n == 0) {
-      out += "\\ufffd";
-      ++i;
-      continue;
-    }
-    if (n > 1) {
-      const std::string_view seq = text.substr(i, n);
-      out += seq == "\xE2\x80\xA8"   ? "\\u2028"
-             : seq == "\xE2\x80\xA9" ? "\\u2029"
-                                     : std::string(seq);
-      i += n;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '<':
-      case '>':
-      case '&':
-        out += hex4(c);
-        break;
-      default:
-        out += c < 0x20 ? hex4(c) : std::string(1, static_cast<char>(c));
-    }
-    ++i;
-  }
-  return out + "\"";
+  // The server's renderer escapes exactly as Go's encoding/json does.
+  std::string out;
+  api::append_json_string(out, text);
+  return out;
 }
 
 std::string go_json_node(const client::Node& n) {
