@@ -71,6 +71,7 @@ class Raft {
   // raft_step.cc — term prelude, elections, follower and candidate roles
   bool handle_message_term(const Message& m);
   void handle_vote_request(const Message& m);
+  void yield_to_better_candidate(const Message& m);
   void hup(CampaignType type);
   void campaign(CampaignType type);
   VoteResult poll(NodeId id, MessageType type, bool granted);

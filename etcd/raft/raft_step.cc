@@ -100,7 +100,23 @@ void Raft::handle_vote_request(const Message& m) {
     }
   } else {
     send(Message{.type = vote_response_type(m.type), .to = m.from, .term = term_, .reject = true});
+    yield_to_better_candidate(m);
   }
+}
+
+// We voted for ourselves in this term and a candidate with a log at least as up to date asks
+// too: it is the better leader. Restarting our election timer lets it reach the next term
+// before we do. Without PreVote, two voters that each see only the other's rejections (one
+// runs an older configuration and sends its requests elsewhere) otherwise campaign in
+// lockstep, the one with the stale log always a term ahead (simulator seed 22105).
+// Timers only: no vote or term changes, so safety is untouched.
+void Raft::yield_to_better_candidate(const Message& m) {
+  if (m.type != MessageType::vote || m.term != term_ || vote_ != id_ || role_ == Role::leader) {
+    return;
+  }
+  if (!log_.is_up_to_date(m.index, m.log_term)) return;
+  election_elapsed_ = 0;
+  reset_randomized_election_timeout();
 }
 
 void Raft::hup(CampaignType type) {

@@ -51,14 +51,19 @@ Result<Bootstrapped> start_fresh(const BootstrapConfig& config, const wal::DataD
   out.disk.snapshotter = std::make_unique<wal::Snapshotter>(dir.snap_dir);
   out.disk.store = std::move(store).value();
   out.disk.storage = std::make_unique<raft::MemoryStorage>();
-  if (bootstrap_raft) {
-    for (const auto& [id, m] : membership.members()) {
+  for (const auto& [id, m] : membership.members()) {
+    if (bootstrap_raft) {
       out.disk.bootstrap_peers.push_back(
           raft::ConfChange{raft::ConfChangeType::add_node, id, encode_context({0, m})});
+    } else {
+      out.disk.seed_peers.emplace(id, m.peer_urls);
     }
-    membership = Membership(membership.cluster_id());  // filled again by applying them
   }
-  out.disk.membership = std::move(membership);
+  // The membership is replicated state: a founder applies its bootstrap conf changes, a
+  // joiner the cluster's log from its start (or a snapshot). Starting a joiner from the
+  // list its peers reported instead made its apply differ from theirs (a re-added member's
+  // store index one behind, and raft skipping the founders' additions as "ID exists").
+  out.disk.membership = Membership(membership.cluster_id());
   return out;
 }
 

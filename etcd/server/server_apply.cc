@@ -146,6 +146,9 @@ void ServerCore::sync_peers() {
   for (const auto& [id, m] : membership_.members()) {
     if (id != options_.id) wanted.emplace(id, m.peer_urls);
   }
+  for (const auto& [id, urls] : seed_peers_) {
+    if (id != options_.id && !membership_.is_removed(id)) wanted.emplace(id, urls);
+  }
   for (const auto& [id, urls] : peers_) {
     if (!wanted.count(id)) network_.remove_peer(id);
   }

@@ -1,5 +1,7 @@
 #include "etcd/server/server_core.h"
 
+#include <cstdlib>
+
 #include <spdlog/spdlog.h>
 
 #include "etcd/common/assert.h"
@@ -44,6 +46,7 @@ ServerCore::ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network
       storage_(std::move(disk.storage)),
       node_(raft_config(options_, *storage_, store_->applied_index(), rng, logger)),
       membership_(std::move(disk.membership)),
+      seed_peers_(std::move(disk.seed_peers)),
       conf_state_(std::move(disk.conf_state)),
       applied_index_(store_->applied_index()),
       snapshot_index_(storage_->snapshot()->metadata.index),
@@ -73,9 +76,11 @@ ServerCore::~ServerCore() {
 
 void ServerCore::fatal(const std::string& what, const Error& error) const {
   // Unsafe to continue (a failed fsync leaves the file in an unknown state): stop, and let
-  // systemd restart us into recovery.
+  // systemd restart us into recovery. An exit status, not abort(): the cause is the disk
+  // (often a full one), where a core dump helps nobody.
   spdlog::critical("{}: {}", what, error.message);
-  std::abort();
+  spdlog::default_logger()->flush();
+  std::_Exit(EXIT_FAILURE);
 }
 
 void ServerCore::report_removed() {

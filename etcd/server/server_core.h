@@ -64,6 +64,9 @@ struct DiskState {
   Membership membership;
   raft::ConfState conf_state;  // raft's configuration at the store's applied index
   std::vector<raft::ConfChange> bootstrap_peers;  // non-empty: start a new cluster
+  // A joining member: the members the cluster reported, so we can reach them before our
+  // own log (replayed from its start, or a snapshot) has told us who they are.
+  std::map<NodeId, std::vector<std::string>> seed_peers;
 };
 
 // The outcome of a proposal once applied (or failed before).
@@ -173,6 +176,7 @@ class ServerCore {
   std::unique_ptr<raft::MemoryStorage> storage_;
   raft::RawNode node_;
   Membership membership_;
+  std::map<NodeId, std::vector<std::string>> seed_peers_;  // see DiskState::seed_peers
   raft::ConfState conf_state_;
   NodeId leader_;
   Index applied_index_;

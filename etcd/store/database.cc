@@ -66,9 +66,17 @@ Result<void> check_integrity(sqlite3* db) {
 }  // namespace
 
 void sqlite_fatal(sqlite3* db, std::string_view what) {
-  std::fprintf(stderr, "store: fatal SQLite error in %.*s: %s\n", static_cast<int>(what.size()),
-               what.data(), db != nullptr ? sqlite3_errmsg(db) : "(no connection)");
+  const int code = db != nullptr ? sqlite3_errcode(db) : SQLITE_ERROR;
+  const int os_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
+  std::fprintf(stderr, "store: fatal SQLite error in %.*s: %s%s%s\n", static_cast<int>(what.size()),
+               what.data(), db != nullptr ? sqlite3_errmsg(db) : "(no connection)",
+               os_errno != 0 ? ": " : "", os_errno != 0 ? std::strerror(os_errno) : "");
   std::fflush(stderr);
+  // The disk failed us (full, I/O error): stop with a status and let systemd restart us into
+  // recovery; a core dump on a full disk helps nobody. Anything else is a bug: abort.
+  if (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_CANTOPEN) {
+    std::_Exit(EXIT_FAILURE);
+  }
   std::abort();
 }
 

@@ -33,12 +33,14 @@ sys.path.insert(0, HERE)
 import checks  # noqa: E402
 import harness as H  # noqa: E402
 import netns  # noqa: E402
+import operator_faults  # noqa: E402
 from linearizability import Op  # noqa: E402
 from workload import Recorder, run_clients  # noqa: E402
 
 LOOPBACK_FAULTS = ["kill-leader", "kill-follower", "kill-majority", "kill-all",
                    "kill-follower-long", "kill-during-catchup", "kill-leader-twice",
-                   "flap-member", "pause-leader", "pause-follower"]
+                   "flap-member", "pause-leader", "pause-follower", "disk-full",
+                   "remove-member"]
 NETNS_FAULTS = ["partition-leader", "partition-follower", "partition-halves",
                 "partition-bridge", "oneway-leader-out", "oneway-leader-in", "loss",
                 "delay", "slow"]
@@ -58,11 +60,13 @@ class Skip(Exception):
 class Fault:
     """An applied fault: what it did, and how to undo it."""
 
-    def __init__(self, name, desc, heal, killed=()):
+    def __init__(self, name, desc, heal, killed=(), tolerated=None):
         self.name = name
         self.desc = desc
         self._heal = heal
         self.killed = set(killed)
+        # member -> regex of crash lines this fault is meant to cause
+        self.tolerated = tolerated or {}
         # The leader and a majority stay connected and running: writes must go on
         # during the fault, not only after it.
         self.majority_serves = name in FOLLOWER_FAULTS
@@ -84,6 +88,19 @@ def apply_fault(name, h, rng):
         raise Skip("needs network namespaces (%s)" % h.net_why)
     lead = h.leader()
     followers = [i for i in range(n) if i != lead]
+
+    if name in ("disk-full", "remove-member"):
+        # The leader half of the time: a full disk or a removal must not stall the others.
+        x = lead if rng.random() < 0.5 else _pick(rng, followers)[0]
+        try:
+            if name == "disk-full":
+                desc, heal, killed, tolerated = operator_faults.disk_full(h, x, 60.0)
+            else:
+                via = _pick(rng, [i for i in range(n) if i != x])[0]
+                desc, heal, killed, tolerated = operator_faults.remove_member(h, x, via, 30.0)
+        except operator_faults.NotApplicable as e:
+            raise Skip(str(e))
+        return Fault(name, desc, heal, killed, tolerated)
 
     if name == "kill-leader-twice":
         # The leader, then whoever the others elect next (with 3 members: no quorum).
@@ -352,7 +369,7 @@ def run_round(h, args, r, fault_name, log):
     res.problems += checks.indexes(rec.ops, rec.plain)
     for what, reply in rec.unexpected[:10]:
         res.problems.append("unexpected reply: %s -> %s" % (what, reply))
-    res.problems += h.crash_problems(mark, fault.killed)
+    res.problems += h.crash_problems(mark, fault.killed, fault.tolerated)
     check_s = time.monotonic() - t_check
 
     n_ops = len(rec.ops)

@@ -140,6 +140,9 @@ class Member:
         self.peer_url = "http://127.0.0.1:%d" % peer_port
         self.data_dir = data_dir
         self.log_path = log_path
+        # "existing" once the member has been removed and added back with a fresh data dir.
+        self.initial_cluster_state = "new"
+        self.extra_args = []  # this member only (a fault may want e.g. frequent snapshots)
         self.proc = None
         self._log_file = None
 
@@ -369,12 +372,12 @@ class Cluster:
             "--listen-peer-urls", m.peer_url,
             "--initial-advertise-peer-urls", m.peer_url,
             "--initial-cluster", initial,
-            "--initial-cluster-state", "new",
+            "--initial-cluster-state", m.initial_cluster_state,
             "--initial-cluster-token", self.token,
             "--heartbeat-interval", str(self.heartbeat_ms),
             "--election-timeout", str(self.election_ms),
         ]
-        return args + self.extra_args
+        return args + self.extra_args + m.extra_args
 
     def _spawn(self, m):
         os.makedirs(os.path.dirname(m.data_dir), exist_ok=True)

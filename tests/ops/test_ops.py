@@ -216,6 +216,43 @@ class Membership(OpsCase):
         status, _, body = http("GET", leader.client_url + "/v2/stats/leader")
         self.assertEqual(len(json.loads(body)["followers"]), 3)
 
+    def test_removed_member_added_back_applies_exactly_what_the_others_applied(self):
+        # The member rejoins with a fresh data dir and replays the log from its start,
+        # including its old self's publish and removal. Its apply must not depend on the
+        # member list its peers reported when it joined: the same store index everywhere,
+        # and a write through it gets the index the others give it.
+        members, cluster = self.box.static_cluster(3)
+        victim = members[2]
+        victim_id = next(m["id"] for m in members[0].members() if m["name"] == victim.name)
+        members[0].put("/before", "x")
+        status, _, body = http("DELETE", members[0].client_url + "/v2/members/" + victim_id)
+        self.assertEqual(status, 204, body)
+        self.assertEqual(victim.wait_exit(), 0)
+        members[0].put("/while-away", "x")
+        shutil.rmtree(victim.data_dir)
+        status, _, body = http("POST", members[0].client_url + "/v2/members",
+                               json.dumps({"peerURLs": [victim.peer_url]}).encode(),
+                               content_type="application/json")
+        self.assertEqual(status, 201, body)
+        victim.start("--initial-cluster", cluster, "--initial-cluster-state", "existing")
+        victim.wait_healthy(timeout=60)
+        status, _, raw = victim.put("/through-the-newcomer", "y")
+        self.assertIn(status, (200, 201), raw)
+        index = json.loads(raw)["node"]["modifiedIndex"]
+
+        def indexes():
+            out = []
+            for m in members:
+                st, headers, _ = http("GET", m.client_url + "/v2/keys/")
+                headers = {k.lower(): v for k, v in headers.items()}
+                out.append(int(headers.get("x-etcd-index", -1)) if st == 200 else -1)
+            return out if len(set(out)) == 1 and out[0] >= index else None
+        wait_until(indexes, what="every member to apply the write (same X-Etcd-Index)")
+        for m in members:
+            st, got = m.get("/through-the-newcomer")
+            self.assertEqual(st, 200)
+            self.assertEqual(got["node"]["modifiedIndex"], index, m.name)
+
 
 def main():
     global BINARY
