@@ -103,7 +103,18 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::start(ServerConfig config) {
   if (auto discovered = discover(config); !discovered) return discovered.error();
   if (auto discovered = discover_srv(config); !discovered) return discovered.error();
   std::unique_ptr<EtcdServer> server(new EtcdServer(std::move(config)));
-  auto booted = bootstrap(server->config_.bootstrap, fetch_membership_over_http);
+  // A joiner reads the membership from its peers' peer port, over TLS when it is https.
+  TlsClientContext peer_client_tls;
+  if (server->config_.peer_tls.has_certificate() ||
+      !server->config_.peer_tls.trusted_ca_file.empty()) {
+    auto made = transport::make_client_tls(server->config_.peer_tls);
+    if (!made) return made.error();
+    peer_client_tls = std::move(made).value();
+  }
+  auto booted = bootstrap(server->config_.bootstrap,
+                          [&peer_client_tls](const std::vector<std::string>& urls) {
+                            return fetch_membership_over_http(urls, peer_client_tls);
+                          });
   if (!booted) return booted.error();
   spdlog::info("starting member {:x} in cluster {:x} ({})", booted->id.value,
                booted->cluster_id, booted->how);

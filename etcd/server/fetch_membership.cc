@@ -58,10 +58,11 @@ Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& url)
   }
 }
 
-Result<Membership> fetch_membership_over_http(const std::vector<std::string>& peer_urls) {
+Result<Membership> fetch_membership_over_http(const std::vector<std::string>& peer_urls,
+                                              const TlsClientContext& tls) {
   std::string errors;
   for (const auto& url : peer_urls) {
-    auto reply = http_call("GET", url + "/members", "", std::chrono::seconds(2));
+    auto reply = http_call("GET", url + "/members", "", std::chrono::seconds(2), tls);
     if (!reply) {
       errors += reply.error().message + "; ";
       continue;

@@ -184,6 +184,35 @@ class TlsCase(unittest.TestCase):
         self.assertIn("cluster is healthy", out.stdout, out.stderr)
         self.assertEqual(self.etcdctl(good, "get", "/tls/after").stdout.strip(), "ok")
 
+    def test_member_added_to_a_tls_cluster_joins_over_https(self):
+        ms = self.cluster([("m1", "ca1"), ("m2", "ca1"), ("m3", "ca1")])
+        for m in ms:
+            m.wait_healthy()
+        self.assertEqual(self.etcdctl(ms, "set", "/tls/before", "x").returncode, 0)
+        newcomer = TlsMember(self.box.root, BINARY, "m4", self.pki, "ca1")
+        self.box.members.append(newcomer)
+        out = self.etcdctl(ms, "member", "add", "m4", newcomer.peer_url)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        initial = ",".join("%s=%s" % (m.name, m.peer_url) for m in ms + [newcomer])
+        # It reads the membership from an https peer port (its peer certificate, our CA).
+        newcomer.start("--initial-cluster", initial, "--initial-cluster-state", "existing")
+        wait_until(newcomer.healthy, timeout=60, what="the newcomer to serve")
+        self.assertEqual(json.loads(newcomer.https("/v2/keys/tls/before")[1])["node"]["value"],
+                         "x")
+        out = self.etcdctl(ms + [newcomer], "cluster-health")
+        self.assertEqual(out.stdout.count("got healthy result from https://"), 4, out.stdout)
+
+        # A joiner whose certificate comes from another CA cannot even read the membership.
+        self.pki.ca("ca2")
+        rogue = TlsMember(self.box.root, BINARY, "rogue", self.pki, "ca2")
+        self.box.members.append(rogue)
+        out = self.etcdctl(ms, "member", "add", "rogue", rogue.peer_url)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        rogue.start("--initial-cluster", initial + ",rogue=" + rogue.peer_url,
+                    "--initial-cluster-state", "existing")
+        self.assertNotEqual(rogue.wait_exit(timeout=60), 0)
+        self.assertRegex(rogue.log(), r"cannot fetch cluster info from peer urls: .*TLS")
+
 
 def main():
     global BINARY
