@@ -33,4 +33,8 @@ class Form {
 // Decodes %XX escapes (and '+' as space when plus_is_space). Fails on a bad escape.
 Result<std::string> percent_decode(std::string_view in, bool plus_is_space);
 
+// Whether `s` is well-formed UTF-8 as Go's utf8.ValidString sees it: no stray continuation
+// bytes, no overlong forms, no surrogates, nothing above U+10FFFF.
+bool valid_utf8(std::string_view s);
+
 }  // namespace etcd::api

@@ -52,6 +52,14 @@ store::StoreResult<Form> read_form(const http::Request& r) {
   if (auto ok = form.parse(r.query()); !ok) {
     return request_error(ErrorCode::invalid_form, ok.error().message);
   }
+  // Go keeps any bytes and its JSON encoder would turn them into U+FFFD on the way out:
+  // refuse them instead of storing what cannot be read back.
+  for (const auto& [key, value] : form.pairs()) {
+    if (!valid_utf8(key)) return request_error(ErrorCode::invalid_form, "invalid UTF-8 in a field name");
+    if (!valid_utf8(value)) {
+      return request_error(ErrorCode::invalid_form, "invalid UTF-8 in the value of \"" + key + "\"");
+    }
+  }
   return form;
 }
 
@@ -96,10 +104,26 @@ store::StoreResult<std::string> key_path(const http::Request& r) {
   std::string_view raw = r.path().substr(kKeysPrefix.size());
   auto decoded = percent_decode(raw, false);
   if (!decoded) return request_error(ErrorCode::invalid_form, decoded.error().message);
+  if (!valid_utf8(*decoded)) return request_error(ErrorCode::invalid_form, "invalid UTF-8 in the key");
+  if (has_dot_segment(*decoded)) {
+    return request_error(ErrorCode::invalid_field,
+                         "\".\" and \"..\" are not allowed as key segments");
+  }
   return store::clean_path(*decoded);
 }
 
 }  // namespace
+
+bool has_dot_segment(std::string_view path) {
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    const std::string_view segment = path.substr(0, slash);
+    if (segment == "." || segment == "..") return true;
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return false;
+}
 
 store::StoreResult<KeysRequest> parse_keys_request(const http::Request& r, int64_t now_ns) {
   auto form_result = read_form(r);
@@ -128,6 +152,10 @@ store::StoreResult<KeysRequest> parse_keys_request(const http::Request& r, int64
   if (const std::string* t = form.first("ttl"); t && !t->empty()) {
     ttl = parse_go_uint(*t);
     if (!ttl) return request_error(ErrorCode::ttl_nan, "invalid value for \"ttl\"");
+    if (*ttl > kTtlMaxSeconds) {
+      return request_error(ErrorCode::ttl_nan, "invalid value for \"ttl\": more than " +
+                                                   std::to_string(kTtlMaxSeconds) + " seconds");
+    }
   }
   std::optional<bool> prev_exist;
   if (const std::string* pe = form.first("prevExist")) {
@@ -156,6 +184,12 @@ store::StoreResult<KeysRequest> parse_keys_request(const http::Request& r, int64
   } else {
     req.method = store::Method::remove;
   }
+  if ((req.method == store::Method::put || req.method == store::Method::post) &&
+      path->size() > kKeyBytesMax) {
+    // Writes only: a longer key written before the limit can still be read and deleted.
+    return request_error(ErrorCode::invalid_field,
+                         "key is longer than " + std::to_string(kKeyBytesMax) + " bytes");
+  }
   req.path = std::move(path).value();
   req.value = form.value("value");
   req.dir = f.dir;
@@ -167,10 +201,8 @@ store::StoreResult<KeysRequest> parse_keys_request(const http::Request& r, int64
   req.refresh = refresh;
   req.time_ns = now_ns;
   if (ttl) {
-    // Saturate instead of overflowing for absurd TTLs; such keys simply never expire.
-    constexpr int64_t kMaxTtlS = INT64_MAX / 1'000'000'000 - 1;
-    const int64_t seconds = *ttl > static_cast<uint64_t>(kMaxTtlS) ? kMaxTtlS
-                                                                    : static_cast<int64_t>(*ttl);
+    // kTtlMaxSeconds keeps the product in range; a clock far in the future saturates.
+    const auto seconds = static_cast<int64_t>(*ttl);
     req.expiration_ns = now_ns > INT64_MAX - seconds * 1'000'000'000
                             ? INT64_MAX
                             : now_ns + seconds * 1'000'000'000;

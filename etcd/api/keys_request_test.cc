@@ -90,7 +90,10 @@ struct Bad {
   std::string cause;
 };
 
-void PrintTo(const Bad& b, std::ostream* os) { *os << b.method << " " << b.target << " " << b.body; }
+void PrintTo(const Bad& b, std::ostream* os) {
+  *os << b.method << " " << b.target.substr(0, 60) << (b.target.size() > 60 ? "..." : "") << " "
+      << b.body;
+}
 
 class KeysRequestRejects : public ::testing::TestWithParam<Bad> {};
 
@@ -126,13 +129,81 @@ INSTANTIATE_TEST_SUITE_P(
             "No TTL value set"},
         Bad{"PUT", "/v2/keys/k?value=%zz", "", ErrorCode::invalid_form,
             "invalid URL escape \"%zz\""},
-        Bad{"GET", "/v2/keys/%", "", ErrorCode::invalid_form, "invalid URL escape \"%\""}),
+        Bad{"GET", "/v2/keys/%", "", ErrorCode::invalid_form, "invalid URL escape \"%\""},
+        // Hardening (docs/etcd2.md "Limits and bad input"): etcd accepts these.
+        Bad{"PUT", "/v2/keys/k", "ttl=4294967296", ErrorCode::ttl_nan,
+            "invalid value for \"ttl\": more than 4294967295 seconds"},
+        Bad{"PUT", "/v2/keys/k", "ttl=1.5", ErrorCode::ttl_nan, "invalid value for \"ttl\""},
+        Bad{"PUT", "/v2/keys/k", "ttl=99999999999999999999", ErrorCode::ttl_nan,
+            "invalid value for \"ttl\""},
+        Bad{"PUT", "/v2/keys/k?prevIndex=", "", ErrorCode::index_nan,
+            "invalid value for \"prevIndex\""},
+        Bad{"PUT", "/v2/keys/k", "value=%ff", ErrorCode::invalid_form,
+            "invalid UTF-8 in the value of \"value\""},
+        Bad{"PUT", "/v2/keys/k?value=%C0%AF", "", ErrorCode::invalid_form,
+            "invalid UTF-8 in the value of \"value\""},
+        Bad{"GET", "/v2/keys/k?%ff=1", "", ErrorCode::invalid_form,
+            "invalid UTF-8 in a field name"},
+        Bad{"GET", "/v2/keys/a%ED%A0%80", "", ErrorCode::invalid_form,
+            "invalid UTF-8 in the key"},
+        Bad{"GET", "/v2/keys/a\xff", "", ErrorCode::invalid_form, "invalid UTF-8 in the key"},
+        Bad{"GET", "/v2/keys/a/../b", "", ErrorCode::invalid_field,
+            "\".\" and \"..\" are not allowed as key segments"},
+        Bad{"DELETE", "/v2/keys/a/%2E%2e", "", ErrorCode::invalid_field,
+            "\".\" and \"..\" are not allowed as key segments"},
+        Bad{"PUT", "/v2/keys/./a", "value=1", ErrorCode::invalid_field,
+            "\".\" and \"..\" are not allowed as key segments"},
+        Bad{"PUT", "/v2/keys/" + std::string(8192, 'k'), "value=v", ErrorCode::invalid_field,
+            "key is longer than 8192 bytes"},
+        Bad{"POST", "/v2/keys/" + std::string(4096, 'k') + "/" + std::string(4096, 'k'), "",
+            ErrorCode::invalid_field, "key is longer than 8192 bytes"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return "Case" + std::to_string(info.index); });
 
-TEST(KeysRequest, HugeTtlSaturatesInsteadOfOverflowing) {
-  auto r = parse_keys_request(make("PUT", "/v2/keys/k", "ttl=18446744073709551615"), kNow);
+TEST(KeysRequest, LargestTtlIsExact) {
+  auto r = parse_keys_request(make("PUT", "/v2/keys/k", "ttl=4294967295"), kNow);
   ASSERT_TRUE(r.ok());
-  EXPECT_GT(r->request.expiration_ns, kNow);
+  EXPECT_EQ(r->request.expiration_ns, kNow + int64_t{4'294'967'295} * 1'000'000'000);
+  auto late = parse_keys_request(make("PUT", "/v2/keys/k", "ttl=4294967295"), INT64_MAX - 5);
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->request.expiration_ns, INT64_MAX) << "a clock near the end saturates";
+}
+
+TEST(KeysRequest, KeyLimitAndDotsInNamesAreFine) {
+  const std::string longest = "/" + std::string(8191, 'k');
+  auto r = parse_keys_request(make("PUT", "/v2/keys" + longest, "value=v"), kNow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->request.path, longest);
+  for (const char* method : {"GET", "DELETE"}) {
+    auto longer = parse_keys_request(make(method, "/v2/keys/" + std::string(9000, 'k')), kNow);
+    EXPECT_TRUE(longer.ok()) << method << ": a longer key written before can still be reached";
+  }
+  for (const char* key : {"/a./b", "/.hidden", "/..x/y", "/a/...", "/%C3%BCnicode-%E6%BC%A2"}) {
+    auto ok = parse_keys_request(make("GET", std::string("/v2/keys") + key), kNow);
+    EXPECT_TRUE(ok.ok()) << key;
+  }
+  EXPECT_TRUE(parse_keys_request(make("GET", "/v2/keys/a?x=%F0%9F%98%80"), kNow).ok());
+}
+
+TEST(Form, ValidUtf8LikeGo) {
+  EXPECT_TRUE(valid_utf8(""));
+  EXPECT_TRUE(valid_utf8("ascii \x7f"));
+  EXPECT_TRUE(valid_utf8("\xC3\xBC\xE6\xBC\xA2\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF"));
+  EXPECT_FALSE(valid_utf8("\x80"));               // stray continuation
+  EXPECT_FALSE(valid_utf8("\xC0\xAF"));           // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xE0\x80\xAF"));       // overlong
+  EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));       // surrogate
+  EXPECT_FALSE(valid_utf8("\xF4\x90\x80\x80"));   // above U+10FFFF
+  EXPECT_FALSE(valid_utf8("\xC3"));               // truncated
+  EXPECT_FALSE(valid_utf8("\xE6\xBC"));           // truncated
+  EXPECT_FALSE(valid_utf8("\xFF"));
+}
+
+TEST(KeysRequest, DotSegments) {
+  EXPECT_TRUE(has_dot_segment("/a/../b"));
+  EXPECT_TRUE(has_dot_segment("/a/."));
+  EXPECT_TRUE(has_dot_segment(".."));
+  EXPECT_FALSE(has_dot_segment("/a//b/"));
+  EXPECT_FALSE(has_dot_segment("/a.b/.c/d.."));
 }
 
 }  // namespace

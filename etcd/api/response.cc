@@ -53,7 +53,11 @@ http::Response error_response(const store::StoreError& error, uint64_t cluster_i
 }
 
 http::Response message_response(int status, std::string_view message) {
-  return json_response(status, nlohmann::json{{"message", message}}.dump() + "\n");
+  // The message may quote the client's bytes (a JSON parse error does): invalid UTF-8 is
+  // shown as U+FFFD instead of throwing.
+  const auto body = nlohmann::json{{"message", message}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return json_response(status, body + "\n");
 }
 
 void set_index_headers(http::Response& r, const IndexHeaders& h, bool raft_headers) {

@@ -4,6 +4,7 @@
 #include "etcd/api/cluster_handlers.h"
 #include "etcd/api/form.h"
 #include "etcd/api/keys_handler.h"
+#include "etcd/api/keys_request.h"
 #include "etcd/api/response.h"
 #include "etcd/store/path.h"
 
@@ -34,9 +35,23 @@ struct Router {
   }
 
   // Go's ServeMux answers a path with "//", "." or ".." by redirecting to its clean form.
+  // We redirect "//" as it does, but refuse "." and ".." segments (400): a client that sends
+  // them has a bug, and following the redirect would act on another key than it named.
+  // A path that does not decode to UTF-8 is refused too (handlers quote names from it).
   bool redirect_unclean(const ExchangePtr& ex, std::string_view path) const {
     auto decoded = percent_decode(path, false);
-    if (!decoded) return false;  // the keys parser reports it
+    const bool keys_path = path.starts_with("/v2/keys/");
+    if (!decoded || !valid_utf8(*decoded)) {
+      if (keys_path) return false;  // the keys parser reports it (210)
+      answer(ex, message_response(400, decoded ? std::string("invalid UTF-8 in the path")
+                                                : decoded.error().message));
+      return true;
+    }
+    if (has_dot_segment(*decoded)) {
+      if (keys_path) return false;  // parse_keys_request: 209
+      answer(ex, message_response(400, "\".\" and \"..\" are not allowed as path segments"));
+      return true;
+    }
     std::string clean = store::clean_path(*decoded);
     if (decoded->size() > 1 && decoded->back() == '/' && clean != "/") clean += '/';
     if (clean == *decoded) return false;
@@ -66,6 +81,11 @@ struct Router {
   void route(const ExchangePtr& ex) const {
     const std::string_view path = ex->request().path();
     if (ex->request().method == "OPTIONS") return answer(ex, http::Response{.status = 200});
+    if (!path.starts_with('/')) {
+      // "*", "v2/keys", or an absolute URL ("http://host/v2/keys"), which clients do not
+      // send to an origin server: refused rather than redirected to a made-up path.
+      return answer(ex, message_response(400, "the request target must be a path"));
+    }
     if (redirect_unclean(ex, path)) return;
     if (path == kKeysPrefix || path.starts_with("/v2/keys/")) return keys(ex);
     if (path == "/v2/members" || path.starts_with("/v2/members/")) {

@@ -1,5 +1,7 @@
 #include "etcd/http/server.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
@@ -13,8 +15,12 @@ using asio::ip::tcp;
 
 struct Server::Listener {
   Listener(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls_context)
-      : acceptor(asio::make_strand(io)), tls(std::move(tls_context)) {}
+      : acceptor(asio::make_strand(io)),
+        backoff(acceptor.get_executor()),
+        tls(std::move(tls_context)) {}
   tcp::acceptor acceptor;
+  asio::steady_timer backoff;  // after a failed accept (e.g. out of file descriptors)
+  bool accept_failure_logged = false;
   std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP
 };
 
@@ -34,6 +40,18 @@ class ConnectionToken {
   std::shared_ptr<std::atomic<size_t>> count_;
 };
 
+// Connections beyond the process's file-descriptor limit would make accept() fail in a
+// loop and, worse, leave the member unable to open its WAL and database files. Keep a
+// reserve for those and for peer connections.
+size_t connection_cap(size_t configured) {
+  constexpr size_t kReservedFds = 256;
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return configured;
+  const size_t fds = static_cast<size_t>(limit.rlim_cur);
+  const size_t usable = fds > 2 * kReservedFds ? fds - kReservedFds : fds / 2;
+  return std::min(configured, usable);
+}
+
 }  // namespace
 
 Server::Server(asio::io_context& io, Limits limits, Handler handler, ResponseObserver observer)
@@ -42,7 +60,13 @@ Server::Server(asio::io_context& io, Limits limits, Handler handler, ResponseObs
       handler_(std::move(handler)),
       observer_(std::move(observer)),
       connections_(std::make_shared<std::atomic<size_t>>(0)),
-      tls_refusals_(std::make_unique<TlsRefusals>()) {}
+      tls_refusals_(std::make_unique<TlsRefusals>()) {
+  const size_t cap = connection_cap(limits_.connections_max);
+  if (cap < limits_.connections_max) {
+    spdlog::info("http: at most {} client connections (file descriptor limit)", cap);
+    limits_.connections_max = cap;
+  }
+}
 
 Server::~Server() { stop(); }
 
@@ -81,12 +105,24 @@ void Server::on_accept(std::shared_ptr<Listener> listener, boost::system::error_
                        tcp::socket socket) {
   if (ec == asio::error::operation_aborted) return;
   if (ec) {
-    spdlog::warn("http: accept failed: {}", ec.message());
+    // Typically EMFILE: retrying at once would spin. The first failure is a warning.
+    const auto level = listener->accept_failure_logged ? spdlog::level::debug : spdlog::level::warn;
+    listener->accept_failure_logged = true;
+    spdlog::log(level, "http: accept failed: {}", ec.message());
+    listener->backoff.expires_after(std::chrono::milliseconds(100));
+    listener->backoff.async_wait([this, listener](boost::system::error_code wait_ec) {
+      if (wait_ec) return;  // stopped
+      std::lock_guard lock(mutex_);
+      if (!stopped_) accept(listener);
+    });
+    return;
   } else if (connections_->load() >= limits_.connections_max) {
     // Over the limit: refuse politely instead of letting the backlog grow without bound
     // (a TLS client could not read a plain answer: it is just closed).
     static constexpr std::string_view kBusy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: 40\r\nConnection: close\r\n\r\n"
+        "{\"message\":\"too many open connections\"}\n";
     boost::system::error_code ignored;
     if (!listener->tls) asio::write(socket, asio::buffer(kBusy), ignored);
   } else {
@@ -120,6 +156,7 @@ void Server::stop() {
     asio::post(l->acceptor.get_executor(), [l] {
       boost::system::error_code ignored;
       l->acceptor.close(ignored);
+      l->backoff.cancel();
     });
   }
   for (auto& w : sessions) {

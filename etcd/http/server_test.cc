@@ -75,6 +75,27 @@ TEST_F(HttpServerTest, KeepAliveAndPipelinedRequestsAnswerInOrder) {
   EXPECT_EQ(read_response(s, buffer).body(), "/c|");
 }
 
+TEST_F(HttpServerTest, ManyPipelinedRequestsAreNotOneLargeHeader) {
+  Limits limits;
+  limits.header_bytes_max = 4096;
+  start(echo_path(), limits);
+  auto s = connect();
+  const std::string body(3000, 'b');
+  std::string burst;
+  for (int i = 0; i < 40; ++i) {
+    burst += "PUT /p" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n" +
+             body;
+  }
+  std::thread writer([&] { send(s, burst); });  // 120 KiB at once
+  beast::flat_buffer buffer;
+  for (int i = 0; i < 40; ++i) {
+    auto res = read_response(s, buffer);
+    ASSERT_EQ(res.result_int(), 200) << i;
+    EXPECT_EQ(res.body(), "/p" + std::to_string(i) + "|" + body);
+  }
+  writer.join();
+}
+
 TEST_F(HttpServerTest, AnswersFromAnotherThreadLater) {
   std::promise<std::shared_ptr<Exchange>> pending;
   start([&](std::shared_ptr<Exchange> e) { pending.set_value(e); });
@@ -124,7 +145,141 @@ TEST_F(HttpServerTest, OversizedBodyGets413) {
   auto s = connect();
   send(s, "PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");
   beast::flat_buffer buffer;
+  auto res = read_response(s, buffer);
+  EXPECT_EQ(res.result_int(), 413);
+  EXPECT_EQ(res[bhttp::field::content_type], "application/json");
+  EXPECT_EQ(res.body(), "{\"message\":\"request body too large (limit 10 bytes)\"}\n");
+}
+
+TEST_F(HttpServerTest, OversizedBodySentWholeStillGetsItsAnswer) {
+  // The server refuses at the header while the client is still sending: it must drain
+  // rather than reset the connection, or the client would never see the 413.
+  Limits limits;
+  limits.body_bytes_max = 1000;
+  start(echo_path(), limits);
+  auto s = connect();
+  const std::string body(2 * 1024 * 1024, 'v');
+  std::thread writer([&] {
+    boost::system::error_code ignored;
+    asio::write(s, asio::buffer("PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body),
+                ignored);
+  });
+  beast::flat_buffer buffer;
   EXPECT_EQ(read_response(s, buffer).result_int(), 413);
+  writer.join();
+}
+
+TEST_F(HttpServerTest, LongUrlGets414) {
+  Limits limits;
+  limits.url_bytes_max = 100;
+  start(echo_path(), limits);
+  {
+    auto s = connect();
+    send(s, "GET /" + std::string(100, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    beast::flat_buffer buffer;
+    auto res = read_response(s, buffer);
+    EXPECT_EQ(res.result_int(), 414);
+    EXPECT_EQ(res.body(), "{\"message\":\"request URI too long (limit 100 bytes)\"}\n");
+  }
+  {
+    // Refused before the request line even ends.
+    auto s = connect();
+    send(s, "GET /" + std::string(400, 'u'));
+    beast::flat_buffer buffer;
+    EXPECT_EQ(read_response(s, buffer).result_int(), 414);
+  }
+  {
+    auto s = connect();
+    send(s, "GET /" + std::string(99, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    beast::flat_buffer buffer;
+    EXPECT_EQ(read_response(s, buffer).result_int(), 200) << "100 bytes is within the limit";
+  }
+}
+
+TEST_F(HttpServerTest, TooManyHeaderFieldsGet431) {
+  Limits limits;
+  limits.header_count_max = 5;
+  start(echo_path(), limits);
+  auto s = connect();
+  std::string request = "GET /h HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 5; ++i) request += "X-" + std::to_string(i) + ": y\r\n";
+  send(s, request + "\r\n");
+  beast::flat_buffer buffer;
+  auto res = read_response(s, buffer);
+  EXPECT_EQ(res.result_int(), 431);
+  EXPECT_EQ(res.body(), "{\"message\":\"too many header fields (limit 5)\"}\n");
+}
+
+TEST_F(HttpServerTest, HeaderLimitCountsEveryField) {
+  // Beast takes the request line and fields as they come and would let this through.
+  Limits limits;
+  limits.header_bytes_max = 1000;
+  start(echo_path(), limits);
+  for (const size_t size : {size_t{200}, size_t{5000}}) {
+    auto s = connect();
+    std::string request = "GET /h HTTP/1.1\r\nHost: x\r\n";
+    while (request.size() < size) request += "X-Field: " + std::string(40, 'f') + "\r\n";
+    send(s, request + "\r\n");
+    beast::flat_buffer buffer;
+    EXPECT_EQ(read_response(s, buffer).result_int(), size < 1000 ? 200 : 431) << size;
+  }
+}
+
+TEST_F(HttpServerTest, TransferEncodingOtherThanChunkedGets400) {
+  start(echo_path());
+  for (const char* coding : {"gzip", "chunked, gzip", "identity"}) {
+    auto s = connect();
+    send(s, std::string("PUT /k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ") + coding +
+                "\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    beast::flat_buffer buffer;
+    auto res = read_response(s, buffer);
+    EXPECT_EQ(res.result_int(), 400) << coding;
+    EXPECT_EQ(res.body(), "{\"message\":\"unsupported Transfer-Encoding (only chunked is)\"}\n");
+  }
+}
+
+TEST_F(HttpServerTest, NewConnectionMustSendPromptly) {
+  Limits limits;
+  limits.request_timeout_ms = 200;
+  start(echo_path(), limits);
+  auto s = connect();
+  boost::system::error_code ec;
+  char byte;
+  s.read_some(asio::buffer(&byte, 1), ec);  // nothing sent: closed without an answer
+  EXPECT_EQ(ec, asio::error::eof);
+}
+
+TEST_F(HttpServerTest, UsedConnectionMayIdleLongerThanTheRequestTimeout) {
+  Limits limits;
+  limits.request_timeout_ms = 200;
+  start(echo_path(), limits);
+  auto s = connect();
+  beast::flat_buffer buffer;
+  send(s, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(read_response(s, buffer).body(), "/a|");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // idle, not a sync point
+  send(s, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(read_response(s, buffer).body(), "/b|");
+}
+
+TEST_F(HttpServerTest, StreamWhoseClientDoesNotReadIsCut) {
+  Limits limits;
+  limits.unwritten_bytes_max = 256 * 1024;
+  std::promise<void> aborted;
+  std::thread writer;
+  start([&](std::shared_ptr<Exchange> e) {
+    e->on_abort([&] { aborted.set_value(); });
+    e->begin_stream(Response{.status = 200});
+    writer = std::thread([e] {
+      const std::string chunk(64 * 1024, 'e');
+      for (int i = 0; i < 16 * 1024 && !e->aborted(); ++i) e->write_chunk(chunk);  // <= 1 GiB
+    });
+  }, limits);
+  auto s = connect();
+  send(s, "GET /watch HTTP/1.1\r\nHost: x\r\n\r\n");  // and never read
+  EXPECT_EQ(aborted.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  writer.join();
 }
 
 TEST_F(HttpServerTest, GarbageGets400) {

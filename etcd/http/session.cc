@@ -1,5 +1,7 @@
 #include "etcd/http/session.h"
 
+#include <cstdio>
+
 #include <boost/beast/core/detect_ssl.hpp>
 #include <spdlog/spdlog.h>
 
@@ -22,6 +24,28 @@ using Stream = std::variant<tcp::socket, Session::TlsSocket>;
 Stream make_stream(tcp::socket socket, asio::ssl::context* tls) {
   if (tls == nullptr) return Stream(std::in_place_type<tcp::socket>, std::move(socket));
   return Stream(std::in_place_type<Session::TlsSocket>, std::move(socket), *tls);
+}
+
+// Method, two spaces and "HTTP/1.1" around the target in a request line (and some room).
+constexpr size_t kRequestLineSlack = 64;
+
+// {"message":"..."} for a refusal; the messages are ours or Beast's, escaped anyway.
+std::string message_body(std::string_view message) {
+  std::string out = "{\"message\":\"";
+  for (const char c : message) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  out += "\"}\n";
+  return out;
 }
 
 // The first refusal of a kind is a warning, later ones debug lines.
@@ -113,9 +137,14 @@ void Session::close() {
 }
 
 void Session::read_more() {
-  if (closed_ || reading_ || close_after_write_) return;
-  // Backpressure: stop reading pipelined requests once enough is buffered.
-  if (current_ && buffer_.size() >= limits_.pipelined_bytes_max) return;
+  if (closed_ || reading_) return;
+  if (!lingering_) {
+    if (close_after_write_) return;
+    // Backpressure: stop reading pipelined requests once enough is buffered while a
+    // request is answered or the client has not taken its earlier responses.
+    const bool waiting = current_ || unwritten_bytes_ >= limits_.unwritten_bytes_max;
+    if (waiting && buffer_.size() >= limits_.pipelined_bytes_max) return;
+  }
   reading_ = true;
   std::visit(
       [this](auto& stream) {
@@ -132,6 +161,7 @@ void Session::on_read(boost::system::error_code ec, size_t n) {
     on_closed();
     return;
   }
+  if (lingering_) return read_more();  // a refused client's remaining bytes: discarded
   const size_t copied = asio::buffer_copy(buffer_.prepare(n), asio::buffer(read_chunk_, n));
   buffer_.commit(copied);
   parse_buffered();
@@ -139,33 +169,127 @@ void Session::on_read(boost::system::error_code ec, size_t n) {
 }
 
 void Session::parse_buffered() {
-  while (!current_ && !closed_ && !close_after_write_ && buffer_.size() > 0) {
+  // A client that does not take its responses gets no new ones: pipelined requests wait.
+  while (!current_ && !closed_ && !close_after_write_ && buffer_.size() > 0 &&
+         unwritten_bytes_ < limits_.unwritten_bytes_max) {
     if (!parser_) {
       parser_.emplace();
       parser_->header_limit(static_cast<uint32_t>(limits_.header_bytes_max));
       parser_->body_limit(limits_.body_bytes_max);
       parser_->eager(true);
-      sent_continue_ = false;
+      header_checked_ = false;
+      parsed_bytes_ = 0;
       arm_timer();
+    }
+    if (!parser_->is_header_done()) {
+      if (auto refusal = check_partial_header()) return reject(refusal->first, refusal->second);
     }
     beast::error_code ec;
     const size_t used = parser_->put(buffer_.data(), ec);
     buffer_.consume(used);
+    parsed_bytes_ += used;
     if (ec && ec != bhttp::error::need_more) {
-      if (ec == bhttp::error::body_limit) return reject(413, "request body too large");
-      if (ec == bhttp::error::header_limit) return reject(431, "request headers too large");
+      if (ec == bhttp::error::body_limit) {
+        return reject(413, "request body too large (limit " +
+                               std::to_string(limits_.body_bytes_max) + " bytes)");
+      }
+      if (ec == bhttp::error::header_limit) {
+        return reject(431, "request headers too large (limit " +
+                               std::to_string(limits_.header_bytes_max) + " bytes)");
+      }
       return reject(400, "malformed HTTP request: " + ec.message());
     }
-    if (parser_->is_header_done() && !parser_->is_done() && !sent_continue_) {
+    if (parser_->is_header_done() && !header_checked_) {
+      header_checked_ = true;
+      if (auto refusal = check_header()) return reject(refusal->first, refusal->second);
       // curl waits a second for this before sending a body; answer at once.
-      if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
-        sent_continue_ = true;
+      if (!parser_->is_done() &&
+          beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
         enqueue("HTTP/1.1 100 Continue\r\n\r\n");
       }
     }
     if (ec == bhttp::error::need_more && used == 0) return;
     if (parser_->is_done()) dispatch();
   }
+}
+
+// While a header is incomplete, Beast may already have taken the request line (then the
+// target is known) and some fields, and it does not count those against its header limit:
+// both limits are applied here as bytes arrive, so an over-long target is refused before
+// the header limit would answer 431 for it.
+std::optional<std::pair<int, std::string>> Session::check_partial_header() const {
+  const bool too_long = parsed_bytes_ == 0
+                            ? request_line_too_long()
+                            : parser_->get().target().size() > limits_.url_bytes_max;
+  if (too_long) {
+    return std::pair{414, "request URI too long (limit " + std::to_string(limits_.url_bytes_max) +
+                              " bytes)"};
+  }
+  // The buffer may also hold the body and pipelined requests: count up to the header's end.
+  const auto data = buffer_.data();
+  const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  size_t header_bytes = bytes.size();
+  if (parsed_bytes_ > 0 && bytes.starts_with("\r\n")) {
+    header_bytes = 2;
+  } else if (const auto end = bytes.substr(0, limits_.header_bytes_max + 4).find("\r\n\r\n");
+             end != std::string_view::npos) {
+    header_bytes = end + 4;
+  }
+  if (parsed_bytes_ + header_bytes > limits_.header_bytes_max) {
+    return std::pair{431, "request headers too large (limit " +
+                              std::to_string(limits_.header_bytes_max) + " bytes)"};
+  }
+  return std::nullopt;
+}
+
+// The request line at the front of buffer_, before Beast took any of it.
+bool Session::request_line_too_long() const {
+  const auto data = buffer_.data();
+  const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  const size_t window = limits_.url_bytes_max + kRequestLineSlack;
+  const auto eol = bytes.substr(0, window).find('\n');
+  if (eol == std::string_view::npos) return bytes.size() >= window;
+  const std::string_view line = bytes.substr(0, eol);  // METHOD SP target SP version
+  const auto first = line.find(' ');
+  const auto last = line.rfind(' ');
+  if (first == std::string_view::npos || last <= first) return false;  // Beast says 400
+  return last - first - 1 > limits_.url_bytes_max;
+}
+
+// The limits Beast does not apply itself, once per request when its header is complete.
+std::optional<std::pair<int, std::string>> Session::check_header() {
+  const auto& header = parser_->get();
+  if (header.target().size() > limits_.url_bytes_max) {
+    return std::pair{414, "request URI too long (limit " + std::to_string(limits_.url_bytes_max) +
+                              " bytes)"};
+  }
+  size_t fields = 0;
+  size_t bytes = header.method_string().size() + header.target().size() + 12;
+  for (const auto& field : header) {
+    ++fields;
+    bytes += field.name_string().size() + field.value().size() + 4;
+  }
+  if (fields > limits_.header_count_max) {
+    return std::pair{431, "too many header fields (limit " +
+                              std::to_string(limits_.header_count_max) + ")"};
+  }
+  if (bytes > limits_.header_bytes_max) {
+    return std::pair{431, "request headers too large (limit " +
+                              std::to_string(limits_.header_bytes_max) + " bytes)"};
+  }
+  // Beast reads a body only for "chunked" and takes any other coding as "no body": the
+  // bytes that follow would then be read as the next request (request smuggling). Go
+  // answers 501; a 400 says the same to a client.
+  const auto codings = header.equal_range(bhttp::field::transfer_encoding);
+  for (auto te = codings.first; te != codings.second; ++te) {
+    beast::string_view v = te->value();
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (!beast::iequals(v, "chunked")) {
+      return std::pair{400, "unsupported Transfer-Encoding (only chunked is)"};
+    }
+  }
+  return std::nullopt;
 }
 
 void Session::dispatch() {
@@ -182,6 +306,7 @@ void Session::dispatch() {
   }
   request.body = std::move(req.body());
   current_keep_alive_ = request.keep_alive;
+  received_request_ = true;
   current_ = std::make_shared<Exchange>(std::move(request), weak_from_this(), observer_);
   timer_.cancel();  // no timeout while the handler works (watches may wait for hours)
   handler_(current_);
@@ -192,7 +317,14 @@ void Session::post_complete(Exchange* exchange, std::string bytes, bool finished
                                       bytes = std::move(bytes), finished]() mutable {
     if (self->closed_ || self->current_.get() != exchange) return;
     self->enqueue(std::move(bytes));
-    if (!finished) return;
+    if (!finished) {
+      // A streamed response (watch) whose client does not read would pile up here.
+      if (self->unwritten_bytes_ > self->limits_.unwritten_bytes_max) {
+        spdlog::debug("http: {} does not read its streamed response: closed", self->remote_);
+        self->on_closed();
+      }
+      return;
+    }
     self->current_.reset();
     if (!self->current_keep_alive_) {
       self->close_after_write_ = true;
@@ -205,15 +337,31 @@ void Session::post_complete(Exchange* exchange, std::string bytes, bool finished
 }
 
 void Session::reject(int status, std::string_view message) {
+  spdlog::debug("http: refused a request from {}: {} {}", remote_, status, message);
   Response r{.status = status};
-  r.set("Content-Type", "text/plain; charset=utf-8");
-  r.body = std::string(message);
+  r.set("Content-Type", "application/json");
+  r.body = message_body(message);
   parser_.reset();
   enqueue(serialize(r, false));
   close_after_write_ = true;
 }
 
+// After the last answer on a connection (a refusal, Connection: close) the client may still
+// be sending (a body over the limit, a pipelined request): closing with unread bytes would
+// reset the connection and the client might lose the answer. So the send side is shut and
+// the rest is read and dropped, until the client closes or linger_ms passes.
+void Session::linger() {
+  lingering_ = true;
+  timer_.expires_after(std::chrono::milliseconds(limits_.linger_ms));
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_closed();
+  });
+  buffer_.clear();
+  read_more();
+}
+
 void Session::enqueue(std::string bytes) {
+  unwritten_bytes_ += bytes.size();
   write_queue_.push_back(std::move(bytes));
   if (!writing_) write_next();
 }
@@ -227,7 +375,7 @@ void Session::write_next() {
       // No TLS close_notify: every response is delimited, and waiting for the peer's
       // close_notify could hold the connection.
       socket().shutdown(tcp::socket::shutdown_send, ignored);
-      on_closed();
+      return linger();
     }
     return;
   }
@@ -244,20 +392,30 @@ void Session::write_next() {
         asio::async_write(stream, asio::buffer(*out),
                           [self = shared_from_this(), out](boost::system::error_code ec, size_t) {
                             if (ec) return self->on_closed();
+                            self->unwritten_bytes_ -= out->size();
                             self->write_next();
+                            // Requests held back while the client was not reading.
+                            self->parse_buffered();
+                            self->read_more();
                           });
       },
       stream_);
 }
 
 void Session::arm_timer() {
-  if (closed_ || current_) return;
+  if (closed_ || current_ || lingering_) return;
   const bool mid_request = parser_.has_value() || buffer_.size() > 0;
-  const int64_t ms = mid_request ? limits_.request_timeout_ms : limits_.idle_timeout_ms;
+  // A new connection must send its first request promptly; only a connection that was
+  // used may idle (keep-alive).
+  const bool prompt = mid_request || !received_request_;
+  const int64_t ms = prompt ? limits_.request_timeout_ms : limits_.idle_timeout_ms;
   timer_.expires_after(std::chrono::milliseconds(ms));
   timer_.async_wait([self = shared_from_this(), mid_request](boost::system::error_code ec) {
-    if (ec || self->closed_ || self->current_) return;  // re-armed, cancelled or busy
-    if (mid_request) return self->reject(408, "request timed out");
+    if (ec || self->closed_ || self->current_ || self->close_after_write_) return;
+    if (mid_request) {
+      return self->reject(408, "request timed out (not complete within " +
+                                   std::to_string(self->limits_.request_timeout_ms) + " ms)");
+    }
     self->on_closed();
   });
 }

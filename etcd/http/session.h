@@ -58,7 +58,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(boost::system::error_code ec, size_t n);
   void parse_buffered();
   void dispatch();
+  std::optional<std::pair<int, std::string>> check_partial_header() const;
+  bool request_line_too_long() const;
+  std::optional<std::pair<int, std::string>> check_header();
   void reject(int status, std::string_view message);
+  void linger();
   void enqueue(std::string bytes);
   void write_next();
   void arm_timer();
@@ -78,11 +82,15 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<Exchange> current_;
   bool current_keep_alive_ = true;
-  bool sent_continue_ = false;
+  bool header_checked_ = false;  // the limits on the current request's header were applied
+  size_t parsed_bytes_ = 0;      // of the current request, taken by the parser
+  bool received_request_ = false;  // a first request arrived (until then: request timeout)
   std::deque<std::string> write_queue_;
+  size_t unwritten_bytes_ = 0;  // queued or being written
   bool writing_ = false;
   bool reading_ = false;
   bool close_after_write_ = false;
+  bool lingering_ = false;  // answered for the last time: reading and discarding (linger())
   bool closed_ = false;
   bool handshaken_ = false;  // TLS: the handshake timeout no longer applies
   std::string remote_;
