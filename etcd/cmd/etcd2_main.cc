@@ -1,7 +1,9 @@
 // etcd2: parse flags + ETCD_* env into a Config, set up logging, run the member or, in
 // proxy mode, the proxy (docs/proxy.md).
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -134,6 +136,19 @@ int run(const etcd::cmd::Config& config) {
   return config.proxy == etcd::cmd::ProxyMode::off ? run_member(config) : run_proxy(config);
 }
 
+// Every client connection and watch holds a descriptor; the soft limit (often 1024) would
+// cap a member far below its connection limit. Raise it to the hard limit, as Go does.
+void raise_open_files_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, rlim_t{1} << 20);  // Linux's nr_open
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = wanted;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("could not raise the open files limit to {}", static_cast<uint64_t>(wanted));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -151,5 +166,6 @@ int main(int argc, char** argv) {
   }
   etcd::log::init({.debug = outcome.config.debug, .name = "etcd2"});
   for (const auto& warning : outcome.warnings) spdlog::warn("{}", warning);
+  raise_open_files_limit();
   return run(outcome.config);
 }
