@@ -57,7 +57,17 @@ std::string user_names_json(const auth::User& user) {
   return ordered_json{{"user", user.name}, {"roles", user.roles}}.dump();
 }
 
+// The object at `field` of j (null when absent or null). Anything else is an error like
+// Go's json.Unmarshal into a struct: get<object_t>() throws, and the caller answers 400.
+const json* object_at(const json& j, const char* field) {
+  if (!j.is_object()) (void)j.get<json::object_t>();
+  if (!j.contains(field) || j[field].is_null()) return nullptr;
+  (void)j[field].get<json::object_t>();
+  return &j[field];
+}
+
 std::vector<std::string> strings_at(const json& j, const char* field) {
+  if (!j.is_object()) (void)j.get<json::object_t>();
   if (!j.contains(field) || j[field].is_null()) return {};
   return j[field].get<std::vector<std::string>>();
 }
@@ -75,7 +85,10 @@ void add_sorted(std::vector<std::string>& v, const std::vector<std::string>& mor
 }  // namespace
 
 AuthPlan auth_error(int status, std::string_view message) {
-  return ok(status, ordered_json{{"message", message}}.dump());
+  // Messages quote names from the URL, which may be invalid UTF-8: those bytes become
+  // U+FFFD instead of making dump() throw.
+  return ok(status, ordered_json{{"message", message}}.dump(-1, ' ', false,
+                                                            json::error_handler_t::replace));
 }
 
 AuthPlan plan_enable(const auth::State& state, bool enable) {
@@ -221,11 +234,12 @@ namespace {
 
 auth::Permissions kv_at(const json& body, const char* field) {
   auth::Permissions p;
-  if (!body.contains(field) || body[field].is_null()) return p;
-  const json& perms = body[field];
-  if (!perms.contains("kv") || perms["kv"].is_null()) return p;
-  p.read = strings_at(perms["kv"], "read");
-  p.write = strings_at(perms["kv"], "write");
+  const json* perms = object_at(body, field);
+  if (perms == nullptr) return p;
+  const json* kv = object_at(*perms, "kv");
+  if (kv == nullptr) return p;
+  p.read = strings_at(*kv, "read");
+  p.write = strings_at(*kv, "write");
   return p;
 }
 

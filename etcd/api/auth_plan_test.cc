@@ -1,6 +1,10 @@
 #include "etcd/api/auth_plan.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "etcd/api/router.h"
+#include "etcd/http/exchange.h"
 
 namespace etcd::api {
 namespace {
@@ -65,6 +69,89 @@ TEST(AuthPlan, RolesGrantRevokeAndRootIsFixed) {
             R"({"roles":[{"role":"app","permissions":{"kv":{"read":["/a"],"write":[]}}},)"
             R"({"role":"root","permissions":{"kv":{"read":["/*"],"write":["/*"]}}}]})"
             "\n");
+}
+
+// Go unmarshals these bodies into structs: a permissions value of the wrong type is a 400,
+// never a role created with no permissions.
+TEST(AuthPlan, PermissionsOfTheWrongTypeAreRefused) {
+  auth::State s;
+  for (const char* body : {R"({"role":"r","permissions":7})", R"({"role":"r","permissions":[]})",
+                           R"({"role":"r","permissions":{"kv":"x"}})",
+                           R"({"role":"r","permissions":{"kv":{"read":"/a"}}})"}) {
+    const AuthPlan plan = plan_role_put(s, "r", body);
+    EXPECT_EQ(plan.status, 400) << body;
+    EXPECT_TRUE(plan.writes.empty()) << body;
+  }
+  s.roles["r"] = auth::Role{"r", {}};
+  EXPECT_EQ(plan_role_put(s, "r", R"({"role":"r","grant":{"kv":[1]}})").status, 400);
+  EXPECT_EQ(plan_role_put(s, "r", R"({"role":"r","revoke":true})").status, 400);
+}
+
+// fuzz_json_bodies: a name from the URL may be any bytes; an answer quoting it used to
+// throw from nlohmann's dump() (invalid UTF-8) out of the handler and end the process.
+TEST(AuthPlan, ErrorsQuotingInvalidUtf8NamesAreValidJson) {
+  const auth::State s = with_root();
+  for (const auto& plan : {plan_user_get(s, "\xff\xfe"), plan_user_delete(s, "\xc2"),
+                           plan_role_get(s,
+                                         "a\x80"
+                                         "b"),
+                           plan_role_delete(s, "\xe2\x82")}) {
+    EXPECT_EQ(plan.status, 404);
+    EXPECT_TRUE(nlohmann::json::accept(plan.body)) << plan.body;
+    EXPECT_NE(plan.body.find("\xef\xbf\xbd"), std::string::npos) << plan.body;  // U+FFFD
+  }
+}
+
+// A Backend with no members; only what POST/PUT /v2/members reach is answered.
+class NoMembers final : public Backend {
+ public:
+  uint64_t cluster_id() const override { return 1; }
+  void write(store::Request, EventCallback) override {}
+  void read(const KeysRequest&, EventCallback) override {}
+  CancelWatch watch(const KeysRequest&, WatchCallbacks) override {
+    return [] {};
+  }
+  void members(std::function<void(MemberList)> done) override { done({}); }
+  void add_member(std::vector<std::string> urls,
+                  std::function<void(Result<server::Member>)> done) override {
+    done(server::Member{NodeId{2}, "", std::move(urls), {}, false});
+  }
+  void remove_member(uint64_t, std::function<void(Result<server::Member>)> done) override {
+    done(Error{"membership: member not found"});
+  }
+  void update_member(uint64_t, std::vector<std::string>,
+                     std::function<void(Result<server::Member>)> done) override {
+    done(Error{"membership: member not found"});
+  }
+  void store_stats(std::function<void(store::Stats)>) override {}
+  void self_stats(std::function<void(SelfStats)>) override {}
+  void leader_stats(std::function<void(std::optional<std::string>)>) override {}
+  void health(std::function<void(bool)>) override {}
+  void metrics(std::function<void(std::string)>) override {}
+  void auth_state(std::function<void(auth::State)> done) override { done({}); }
+};
+
+int members_status(Backend& backend, std::string method, std::string target, std::string body) {
+  int status = 0;
+  const http::ResponseObserver observer = [&](const http::Request&, int s) { status = s; };
+  http::Request request{.method = std::move(method), .target = std::move(target)};
+  request.headers.push_back({"Content-Type", "application/json"});
+  request.body = std::move(body);
+  const auto router = make_router(backend, {});
+  router(std::make_shared<http::Exchange>(std::move(request), std::weak_ptr<http::Session>(),
+                                          &observer));
+  return status;
+}
+
+// fuzz_json_bodies: nlohmann's parse error quotes the bad input byte; the 400 answer
+// carrying it used to throw from dump() (invalid UTF-8) and end the process.
+TEST(MembersBody, ParseErrorWithInvalidUtf8IsA400) {
+  NoMembers backend;
+  EXPECT_EQ(members_status(backend, "POST", "/v2/members", "{\"peerURLs\":[]\xc2}"), 400);
+  EXPECT_EQ(members_status(backend, "PUT", "/v2/members/2", "\xff"), 400);
+  EXPECT_EQ(
+      members_status(backend, "POST", "/v2/members", R"({"peerURLs":["http://10.0.0.2:2380"]})"),
+      201);
 }
 
 }  // namespace

@@ -1,10 +1,9 @@
 #include "etcd/api/cluster_handlers.h"
 
-
 #include <nlohmann/json.hpp>
 
-#include "etcd/common/url.h"
 #include "etcd/api/v2_json.h"
+#include "etcd/common/url.h"
 #include "etcd/store/stats.h"
 
 namespace etcd::api {
@@ -24,6 +23,15 @@ ordered_json member_json(const server::Member& m) {
                       {"clientURLs", m.client_urls}};
 }
 
+// nlohmann's parse errors quote the input around the error, which may be invalid UTF-8;
+// the message goes into a JSON body, whose dump() throws on invalid UTF-8 (a POST of
+// {"peerURLs":[]\xc2} used to end the process). Invalid bytes become U+FFFD.
+std::string valid_utf8(std::string_view text) {
+  const std::string quoted =
+      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json::parse(quoted).get<std::string>();
+}
+
 // Body of POST /v2/members and PUT /v2/members/<id>: {"peerURLs": [...]}.
 Result<std::vector<std::string>> peer_urls_from(const http::Request& r) {
   const std::string* ct = r.header("Content-Type");
@@ -36,7 +44,7 @@ Result<std::vector<std::string>> peer_urls_from(const http::Request& r) {
   try {
     urls = nlohmann::json::parse(r.body).at("peerURLs").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
-    return Error{e.what(), 400};
+    return Error{valid_utf8(e.what()), 400};
   }
   if (urls.empty()) return Error{"peerURLs must not be empty", 400};
   for (const auto& url : urls) {
@@ -70,7 +78,8 @@ void members_get(Backend& backend, const Cors& cors, bool leader_only, ExchangeP
     };
     if (!leader_only) {
       ordered_json members = ordered_json::array();
-      for (const auto& m : list.members) members.push_back(member_json(m));
+      for (const auto& m : list.members)
+        members.push_back(member_json(m));
       return answer(json_response(200, ordered_json{{"members", members}}.dump() + "\n"));
     }
     for (const auto& m : list.members) {
@@ -124,7 +133,8 @@ std::string go_duration(int64_t ns) {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.9f", static_cast<double>(ns) / 1e9);
   std::string s(secs);
-  while (s.back() == '0') s.pop_back();
+  while (s.back() == '0')
+    s.pop_back();
   if (s.back() == '.') s.pop_back();
   return out + s + "s";
 }
@@ -148,7 +158,8 @@ void handle_machines(Backend& backend, const Cors& cors, ExchangePtr ex) {
   backend.members([ex, cors](MemberList list) {
     std::string body;
     for (const auto& m : list.members) {
-      for (const auto& url : m.client_urls) body += (body.empty() ? "" : ", ") + url;
+      for (const auto& url : m.client_urls)
+        body += (body.empty() ? "" : ", ") + url;
     }
     answer(ex, cors, text_response(200, std::move(body)));
   });
