@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "etcd/api/response.h"
+
 namespace etcd::api {
 namespace {
 
@@ -85,10 +87,7 @@ void add_sorted(std::vector<std::string>& v, const std::vector<std::string>& mor
 }  // namespace
 
 AuthPlan auth_error(int status, std::string_view message) {
-  // Messages quote names from the URL, which may be invalid UTF-8: those bytes become
-  // U+FFFD instead of making dump() throw.
-  return ok(status, ordered_json{{"message", message}}.dump(-1, ' ', false,
-                                                            json::error_handler_t::replace));
+  return AuthPlan{status, message_body(message), {}};
 }
 
 AuthPlan plan_enable(const auth::State& state, bool enable) {
@@ -293,6 +292,24 @@ AuthPlan plan_role_delete(const auth::State& state, std::string_view name) {
   if (!state.role(name))
     return auth_error(404, "auth: Role " + std::string(name) + " doesn't exist.");
   return ok(200, "", {remove(role_path(name))});
+}
+
+auth::State auth_state_from_tree(const store::Node& dir) {
+  auth::State state;
+  for (const auto& child : dir.children) {
+    if (child.key == auth::kEnabledKey) state.enabled = child.value == "true";
+    const bool users = child.key == auth::kUsersDir;
+    if (!users && child.key != auth::kRolesDir) continue;
+    for (const auto& leaf : child.children) {
+      if (!leaf.value) continue;
+      if (users) {
+        if (auto u = auth::user_from_json(*leaf.value)) state.users[u->name] = std::move(*u);
+      } else if (auto r = auth::role_from_json(*leaf.value)) {
+        state.roles[r->name] = std::move(*r);
+      }
+    }
+  }
+  return state;
 }
 
 }  // namespace etcd::api

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "etcd/auth/auth.h"
+#include "etcd/store/event.h"
 #include "etcd/store/request.h"
 
 namespace etcd::api {
@@ -33,5 +34,10 @@ AuthPlan plan_role_get(const auth::State& state, std::string_view name);
 // `body`: {"role","permissions":{"kv":{"read","write"}},"grant","revoke"}.
 AuthPlan plan_role_put(const auth::State& state, std::string_view name, std::string_view body);
 AuthPlan plan_role_delete(const auth::State& state, std::string_view name);
+
+// The state the plans' writes build, read back from the /_auth tree of the store;
+// unreadable entries are skipped (only a hand-written key could hold one, and the keys API
+// refuses those).
+auth::State auth_state_from_tree(const store::Node& dir);
 
 }  // namespace etcd::api

@@ -23,15 +23,6 @@ ordered_json member_json(const server::Member& m) {
                       {"clientURLs", m.client_urls}};
 }
 
-// nlohmann's parse errors quote the input around the error, which may be invalid UTF-8;
-// the message goes into a JSON body, whose dump() throws on invalid UTF-8 (a POST of
-// {"peerURLs":[]\xc2} used to end the process). Invalid bytes become U+FFFD.
-std::string valid_utf8(std::string_view text) {
-  const std::string quoted =
-      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return nlohmann::json::parse(quoted).get<std::string>();
-}
-
 // Body of POST /v2/members and PUT /v2/members/<id>: {"peerURLs": [...]}.
 Result<std::vector<std::string>> peer_urls_from(const http::Request& r) {
   const std::string* ct = r.header("Content-Type");
@@ -44,7 +35,8 @@ Result<std::vector<std::string>> peer_urls_from(const http::Request& r) {
   try {
     urls = nlohmann::json::parse(r.body).at("peerURLs").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
-    return Error{valid_utf8(e.what()), 400};
+    // e.what() quotes the input, which may be invalid UTF-8: message_response copes.
+    return Error{e.what(), 400};
   }
   if (urls.empty()) return Error{"peerURLs must not be empty", 400};
   for (const auto& url : urls) {

@@ -10,8 +10,8 @@
 namespace etcd::api {
 
 void Cors::apply(const http::Request& request, http::Response& response) const {
-  const bool all = origins.empty() ||
-                   std::find(origins.begin(), origins.end(), "*") != origins.end();
+  const bool all =
+      origins.empty() || std::find(origins.begin(), origins.end(), "*") != origins.end();
   const std::string* origin = request.header("Origin");
   if (all) {
     response.set("Access-Control-Allow-Origin", "*");
@@ -52,12 +52,14 @@ http::Response error_response(const store::StoreError& error, uint64_t cluster_i
   return r;
 }
 
+std::string message_body(std::string_view message) {
+  return nlohmann::json{{"message", message}}.dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace) +
+         "\n";
+}
+
 http::Response message_response(int status, std::string_view message) {
-  // The message may quote the client's bytes (a JSON parse error does): invalid UTF-8 is
-  // shown as U+FFFD instead of throwing.
-  const auto body = nlohmann::json{{"message", message}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return json_response(status, body + "\n");
+  return json_response(status, message_body(message));
 }
 
 void set_index_headers(http::Response& r, const IndexHeaders& h, bool raft_headers) {

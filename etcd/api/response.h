@@ -22,7 +22,10 @@ http::Response text_response(int status, std::string body);
 http::Response json_response(int status, std::string body);
 // An etcd v2 error body ({"errorCode",...}\n) with X-Etcd-Index = error.index.
 http::Response error_response(const store::StoreError& error, uint64_t cluster_id);
-// {"message":"..."} as the members and stats handlers answer errors.
+// {"message":"..."}\n as the members, stats and auth handlers answer errors. The message
+// may quote the client's bytes (a JSON parse error, a name from the URL): invalid UTF-8 is
+// shown as U+FFFD instead of throwing.
+std::string message_body(std::string_view message);
 http::Response message_response(int status, std::string_view message);
 void set_index_headers(http::Response& response, const IndexHeaders& headers, bool raft_headers);
 std::string hex_id(uint64_t id);

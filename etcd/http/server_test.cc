@@ -3,9 +3,11 @@
 #include <future>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
+
+#include "etcd/http/server_fixture.h"
 
 namespace etcd::http {
 namespace {
@@ -15,29 +17,9 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 
-class HttpServerTest : public ::testing::Test {
+class HttpServerTest : public ServerFixture {
  protected:
-  void start(Handler handler, Limits limits = {}) {
-    server_ = std::make_unique<Server>(io_, limits, std::move(handler));
-    auto port = server_->listen("127.0.0.1", 0);
-    ASSERT_TRUE(port.ok()) << port.error().message;
-    port_ = *port;
-    work_.emplace(io_.get_executor());
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  void TearDown() override {
-    if (server_) server_->stop();
-    work_.reset();
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  tcp::socket connect() {
-    tcp::socket s(client_io_);
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-    return s;
-  }
+  void start(Handler handler, Limits limits = {}) { start_server(std::move(handler), limits); }
 
   static bhttp::response<bhttp::string_body> read_response(tcp::socket& s,
                                                            beast::flat_buffer& buffer) {
@@ -47,27 +29,14 @@ class HttpServerTest : public ::testing::Test {
   }
 
   static void send(tcp::socket& s, std::string_view raw) { asio::write(s, asio::buffer(raw)); }
-
-  asio::io_context io_;
-  asio::io_context client_io_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  uint16_t port_ = 0;
 };
-
-Handler echo_path() {
-  return [](std::shared_ptr<Exchange> e) {
-    Response r;
-    r.body = std::string(e->request().path()) + "|" + e->request().body;
-    e->respond(std::move(r));
-  };
-}
 
 TEST_F(HttpServerTest, KeepAliveAndPipelinedRequestsAnswerInOrder) {
   start(echo_path());
   auto s = connect();
-  send(s, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nPUT /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz");
+  send(s,
+       "GET /a HTTP/1.1\r\nHost: x\r\n\r\nPUT /b HTTP/1.1\r\nHost: x\r\nContent-Length: "
+       "3\r\n\r\nxyz");
   beast::flat_buffer buffer;
   EXPECT_EQ(read_response(s, buffer).body(), "/a|");
   EXPECT_EQ(read_response(s, buffer).body(), "/b|xyz");
@@ -161,8 +130,9 @@ TEST_F(HttpServerTest, OversizedBodySentWholeStillGetsItsAnswer) {
   const std::string body(2 * 1024 * 1024, 'v');
   std::thread writer([&] {
     boost::system::error_code ignored;
-    asio::write(s, asio::buffer("PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                                std::to_string(body.size()) + "\r\n\r\n" + body),
+    asio::write(s,
+                asio::buffer("PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" + body),
                 ignored);
   });
   beast::flat_buffer buffer;
@@ -203,7 +173,8 @@ TEST_F(HttpServerTest, TooManyHeaderFieldsGet431) {
   start(echo_path(), limits);
   auto s = connect();
   std::string request = "GET /h HTTP/1.1\r\nHost: x\r\n";
-  for (int i = 0; i < 5; ++i) request += "X-" + std::to_string(i) + ": y\r\n";
+  for (int i = 0; i < 5; ++i)
+    request += "X-" + std::to_string(i) + ": y\r\n";
   send(s, request + "\r\n");
   beast::flat_buffer buffer;
   auto res = read_response(s, buffer);
@@ -219,7 +190,8 @@ TEST_F(HttpServerTest, HeaderLimitCountsEveryField) {
   for (const size_t size : {size_t{200}, size_t{5000}}) {
     auto s = connect();
     std::string request = "GET /h HTTP/1.1\r\nHost: x\r\n";
-    while (request.size() < size) request += "X-Field: " + std::string(40, 'f') + "\r\n";
+    while (request.size() < size)
+      request += "X-Field: " + std::string(40, 'f') + "\r\n";
     send(s, request + "\r\n");
     beast::flat_buffer buffer;
     EXPECT_EQ(read_response(s, buffer).result_int(), size < 1000 ? 200 : 431) << size;
@@ -268,14 +240,17 @@ TEST_F(HttpServerTest, StreamWhoseClientDoesNotReadIsCut) {
   limits.unwritten_bytes_max = 256 * 1024;
   std::promise<void> aborted;
   std::thread writer;
-  start([&](std::shared_ptr<Exchange> e) {
-    e->on_abort([&] { aborted.set_value(); });
-    e->begin_stream(Response{.status = 200});
-    writer = std::thread([e] {
-      const std::string chunk(64 * 1024, 'e');
-      for (int i = 0; i < 16 * 1024 && !e->aborted(); ++i) e->write_chunk(chunk);  // <= 1 GiB
-    });
-  }, limits);
+  start(
+      [&](std::shared_ptr<Exchange> e) {
+        e->on_abort([&] { aborted.set_value(); });
+        e->begin_stream(Response{.status = 200});
+        writer = std::thread([e] {
+          const std::string chunk(64 * 1024, 'e');
+          for (int i = 0; i < 16 * 1024 && !e->aborted(); ++i)
+            e->write_chunk(chunk);  // <= 1 GiB
+        });
+      },
+      limits);
   auto s = connect();
   send(s, "GET /watch HTTP/1.1\r\nHost: x\r\n\r\n");  // and never read
   EXPECT_EQ(aborted.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
@@ -320,10 +295,12 @@ TEST_F(HttpServerTest, ConnectionLimitRefusesExtraClients) {
   Limits limits;
   limits.connections_max = 1;
   std::promise<void> first_seen;
-  start([&](std::shared_ptr<Exchange> e) {
-    first_seen.set_value();
-    e->on_abort([] {});
-  }, limits);
+  start(
+      [&](std::shared_ptr<Exchange> e) {
+        first_seen.set_value();
+        e->on_abort([] {});
+      },
+      limits);
   auto first = connect();
   send(first, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n");
   first_seen.get_future().wait();

@@ -11,6 +11,7 @@
 
 #include "etcd/common/test_pki.h"
 #include "etcd/http/server.h"
+#include "etcd/http/server_fixture.h"
 
 namespace etcd::http {
 namespace {
@@ -25,7 +26,7 @@ using asio::ip::tcp;
 
 using Pki = testutil::TestPki;
 
-class HttpServerTlsTest : public ::testing::Test {
+class HttpServerTlsTest : public ServerFixture {
  protected:
   static void SetUpTestSuite() {
     pki_ = new Pki{{"ca1", {"server", "client"}}, {"ca2", {"stranger"}}};
@@ -36,13 +37,6 @@ class HttpServerTlsTest : public ::testing::Test {
   }
 
   void SetUp() override { ASSERT_TRUE(pki_->ok()) << "openssl could not make the test PKI"; }
-
-  void TearDown() override {
-    if (server_) server_->stop();
-    work_.reset();
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
 
   // As etcd2 builds it (etcd/transport/tls_context.cc), in a few lines.
   static std::shared_ptr<ssl::context> server_context(bool client_cert_auth) {
@@ -57,12 +51,7 @@ class HttpServerTlsTest : public ::testing::Test {
   }
 
   void start(Handler handler, bool client_cert_auth = false) {
-    server_ = std::make_unique<Server>(io_, Limits{}, std::move(handler));
-    auto port = server_->listen("127.0.0.1", 0, server_context(client_cert_auth));
-    ASSERT_TRUE(port.ok()) << port.error().message;
-    port_ = *port;
-    work_.emplace(io_.get_executor());
-    thread_ = std::thread([this] { io_.run(); });
+    start_server(std::move(handler), Limits{}, server_context(client_cert_auth));
   }
 
   // A client context trusting ca1, presenting `cert` ("" for none).
@@ -75,12 +64,6 @@ class HttpServerTlsTest : public ::testing::Test {
       context.use_private_key_file(pki_->path(cert + ".key"), ssl::context::pem);
     }
     return context;
-  }
-
-  tcp::socket connect() {
-    tcp::socket s(client_io_);
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-    return s;
   }
 
   // GET `path` over a fresh TLS connection; the status, or the error that stopped it.
@@ -100,23 +83,9 @@ class HttpServerTlsTest : public ::testing::Test {
   }
 
   static Pki* pki_;
-  asio::io_context io_;
-  asio::io_context client_io_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  uint16_t port_ = 0;
 };
 
 Pki* HttpServerTlsTest::pki_ = nullptr;
-
-Handler echo_path() {
-  return [](std::shared_ptr<Exchange> e) {
-    Response r;
-    r.body = std::string(e->request().path()) + "|" + e->request().body;
-    e->respond(std::move(r));
-  };
-}
 
 TEST_F(HttpServerTlsTest, PipelinedRequestsRoundTrip) {
   start(echo_path());

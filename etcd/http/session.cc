@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include <boost/beast/core/detect_ssl.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/beast/core/detect_ssl.hpp>
 
 namespace etcd::http {
 
@@ -48,6 +48,19 @@ std::string message_body(std::string_view message) {
   return out;
 }
 
+// The refusals for a limit, with the limit in the message.
+std::pair<int, std::string> uri_too_long(const Limits& limits) {
+  return {414, "request URI too long (limit " + std::to_string(limits.url_bytes_max) + " bytes)"};
+}
+std::pair<int, std::string> headers_too_large(const Limits& limits) {
+  return {431, "request headers too large (limit " + std::to_string(limits.header_bytes_max) +
+                   " bytes)"};
+}
+std::pair<int, std::string> body_too_large(const Limits& limits) {
+  return {413,
+          "request body too large (limit " + std::to_string(limits.body_bytes_max) + " bytes)"};
+}
+
 // The first refusal of a kind is a warning, later ones debug lines.
 template <typename... Args>
 void log_refusal(std::atomic<bool>& logged, spdlog::format_string_t<Args...> format,
@@ -58,9 +71,8 @@ void log_refusal(std::atomic<bool>& logged, spdlog::format_string_t<Args...> for
 
 }  // namespace
 
-Session::Session(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
-                 const Limits& limits, Handler handler, const ResponseObserver* observer,
-                 TlsRefusals* refusals)
+Session::Session(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, const Limits& limits,
+                 Handler handler, const ResponseObserver* observer, TlsRefusals* refusals)
     : tls_(std::move(tls)),
       stream_(make_stream(std::move(socket), tls_.get())),
       refusals_(refusals),
@@ -149,8 +161,9 @@ void Session::read_more() {
   std::visit(
       [this](auto& stream) {
         stream.async_read_some(asio::buffer(read_chunk_),
-                               [self = shared_from_this()](boost::system::error_code ec,
-                                                           size_t n) { self->on_read(ec, n); });
+                               [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                                 self->on_read(ec, n);
+                               });
       },
       stream_);
 }
@@ -182,7 +195,7 @@ void Session::parse_buffered() {
       arm_timer();
     }
     if (!parser_->is_header_done()) {
-      if (auto refusal = check_partial_header()) return reject(refusal->first, refusal->second);
+      if (auto refusal = check_partial_header()) return reject(*refusal);
     }
     beast::error_code ec;
     const size_t used = parser_->put(buffer_.data(), ec);
@@ -190,18 +203,16 @@ void Session::parse_buffered() {
     parsed_bytes_ += used;
     if (ec && ec != bhttp::error::need_more) {
       if (ec == bhttp::error::body_limit) {
-        return reject(413, "request body too large (limit " +
-                               std::to_string(limits_.body_bytes_max) + " bytes)");
+        return reject(body_too_large(limits_));
       }
       if (ec == bhttp::error::header_limit) {
-        return reject(431, "request headers too large (limit " +
-                               std::to_string(limits_.header_bytes_max) + " bytes)");
+        return reject(headers_too_large(limits_));
       }
       return reject(400, "malformed HTTP request: " + ec.message());
     }
     if (parser_->is_header_done() && !header_checked_) {
       header_checked_ = true;
-      if (auto refusal = check_header()) return reject(refusal->first, refusal->second);
+      if (auto refusal = check_header()) return reject(*refusal);
       // curl waits a second for this before sending a body; answer at once.
       if (!parser_->is_done() &&
           beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
@@ -218,13 +229,9 @@ void Session::parse_buffered() {
 // both limits are applied here as bytes arrive, so an over-long target is refused before
 // the header limit would answer 431 for it.
 std::optional<std::pair<int, std::string>> Session::check_partial_header() const {
-  const bool too_long = parsed_bytes_ == 0
-                            ? request_line_too_long()
-                            : parser_->get().target().size() > limits_.url_bytes_max;
-  if (too_long) {
-    return std::pair{414, "request URI too long (limit " + std::to_string(limits_.url_bytes_max) +
-                              " bytes)"};
-  }
+  const bool too_long = parsed_bytes_ == 0 ? request_line_too_long()
+                                           : parser_->get().target().size() > limits_.url_bytes_max;
+  if (too_long) return uri_too_long(limits_);
   // The buffer may also hold the body and pipelined requests: count up to the header's end.
   const auto data = buffer_.data();
   const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
@@ -235,10 +242,7 @@ std::optional<std::pair<int, std::string>> Session::check_partial_header() const
              end != std::string_view::npos) {
     header_bytes = end + 4;
   }
-  if (parsed_bytes_ + header_bytes > limits_.header_bytes_max) {
-    return std::pair{431, "request headers too large (limit " +
-                              std::to_string(limits_.header_bytes_max) + " bytes)"};
-  }
+  if (parsed_bytes_ + header_bytes > limits_.header_bytes_max) return headers_too_large(limits_);
   return std::nullopt;
 }
 
@@ -259,10 +263,7 @@ bool Session::request_line_too_long() const {
 // The limits Beast does not apply itself, once per request when its header is complete.
 std::optional<std::pair<int, std::string>> Session::check_header() {
   const auto& header = parser_->get();
-  if (header.target().size() > limits_.url_bytes_max) {
-    return std::pair{414, "request URI too long (limit " + std::to_string(limits_.url_bytes_max) +
-                              " bytes)"};
-  }
+  if (header.target().size() > limits_.url_bytes_max) return uri_too_long(limits_);
   size_t fields = 0;
   size_t bytes = header.method_string().size() + header.target().size() + 12;
   for (const auto& field : header) {
@@ -270,21 +271,20 @@ std::optional<std::pair<int, std::string>> Session::check_header() {
     bytes += field.name_string().size() + field.value().size() + 4;
   }
   if (fields > limits_.header_count_max) {
-    return std::pair{431, "too many header fields (limit " +
-                              std::to_string(limits_.header_count_max) + ")"};
+    return std::pair{
+        431, "too many header fields (limit " + std::to_string(limits_.header_count_max) + ")"};
   }
-  if (bytes > limits_.header_bytes_max) {
-    return std::pair{431, "request headers too large (limit " +
-                              std::to_string(limits_.header_bytes_max) + " bytes)"};
-  }
+  if (bytes > limits_.header_bytes_max) return headers_too_large(limits_);
   // Beast reads a body only for "chunked" and takes any other coding as "no body": the
   // bytes that follow would then be read as the next request (request smuggling). Go
   // answers 501; a 400 says the same to a client.
   const auto codings = header.equal_range(bhttp::field::transfer_encoding);
   for (auto te = codings.first; te != codings.second; ++te) {
     beast::string_view v = te->value();
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+      v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+      v.remove_suffix(1);
     if (!beast::iequals(v, "chunked")) {
       return std::pair{400, "unsupported Transfer-Encoding (only chunked is)"};
     }
@@ -314,7 +314,7 @@ void Session::dispatch() {
 
 void Session::post_complete(Exchange* exchange, std::string bytes, bool finished) {
   asio::post(socket().get_executor(), [self = shared_from_this(), exchange,
-                                      bytes = std::move(bytes), finished]() mutable {
+                                       bytes = std::move(bytes), finished]() mutable {
     if (self->closed_ || self->current_.get() != exchange) return;
     self->enqueue(std::move(bytes));
     if (!finished) {

@@ -62,6 +62,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool request_line_too_long() const;
   std::optional<std::pair<int, std::string>> check_header();
   void reject(int status, std::string_view message);
+  void reject(const std::pair<int, std::string>& refusal) { reject(refusal.first, refusal.second); }
   void linger();
   void enqueue(std::string bytes);
   void write_next();
@@ -82,8 +83,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<Exchange> current_;
   bool current_keep_alive_ = true;
-  bool header_checked_ = false;  // the limits on the current request's header were applied
-  size_t parsed_bytes_ = 0;      // of the current request, taken by the parser
+  bool header_checked_ = false;    // the limits on the current request's header were applied
+  size_t parsed_bytes_ = 0;        // of the current request, taken by the parser
   bool received_request_ = false;  // a first request arrived (until then: request timeout)
   std::deque<std::string> write_queue_;
   size_t unwritten_bytes_ = 0;  // queued or being written

@@ -3,8 +3,8 @@
 #include <fstream>
 #include <random>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "etcd/api/router.h"
 #include "etcd/common/url.h"
@@ -71,7 +71,8 @@ Result<void> discover(ServerConfig& config) {
   auto entries = parse_initial_cluster(*cluster);
   if (!entries) return Error{"discovery: bad registrations: " + entries.error().message};
   b.initial_cluster.clear();
-  for (const auto& e : *entries) b.initial_cluster.emplace_back(e.name, e.url.raw);
+  for (const auto& e : *entries)
+    b.initial_cluster.emplace_back(e.name, e.url.raw);
   b.join_existing = false;
   spdlog::info("discovery: bootstrapping with {}", *cluster);
   return Ok{};
@@ -91,7 +92,8 @@ Result<void> discover_srv(ServerConfig& config) {
   auto entries = parse_initial_cluster(found->initial_cluster);
   if (!entries) return Error{"discovery-srv: bad records: " + entries.error().message};
   b.initial_cluster.clear();
-  for (const auto& e : *entries) b.initial_cluster.emplace_back(e.name, e.url.raw);
+  for (const auto& e : *entries)
+    b.initial_cluster.emplace_back(e.name, e.url.raw);
   b.advertise_peer_urls = found->self_peer_urls;
   spdlog::info("discovery-srv: bootstrapping with {}", found->initial_cluster);
   return Ok{};
@@ -104,20 +106,15 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::start(ServerConfig config) {
   if (auto discovered = discover_srv(config); !discovered) return discovered.error();
   std::unique_ptr<EtcdServer> server(new EtcdServer(std::move(config)));
   // A joiner reads the membership from its peers' peer port, over TLS when it is https.
-  TlsClientContext peer_client_tls;
-  if (server->config_.peer_tls.has_certificate() ||
-      !server->config_.peer_tls.trusted_ca_file.empty()) {
-    auto made = transport::make_client_tls(server->config_.peer_tls);
-    if (!made) return made.error();
-    peer_client_tls = std::move(made).value();
-  }
+  auto peer_client_tls = transport::make_client_tls(server->config_.peer_tls);
+  if (!peer_client_tls) return peer_client_tls.error();
   auto booted = bootstrap(server->config_.bootstrap,
                           [&peer_client_tls](const std::vector<std::string>& urls) {
-                            return fetch_membership_over_http(urls, peer_client_tls);
+                            return fetch_membership_over_http(urls, *peer_client_tls);
                           });
   if (!booted) return booted.error();
-  spdlog::info("starting member {:x} in cluster {:x} ({})", booted->id.value,
-               booted->cluster_id, booted->how);
+  spdlog::info("starting member {:x} in cluster {:x} ({})", booted->id.value, booted->cluster_id,
+               booted->how);
   if (auto opened = server->open(std::move(booted).value()); !opened) return opened.error();
   if (auto listening = server->listen(); !listening) {
     server->stop();
@@ -142,7 +139,9 @@ Result<void> EtcdServer::open(Bootstrapped booted) {
   handler.on_message = [this](raft::Message m) {
     on_strand([this, m = std::move(m)] { core_->step(m); });
   };
-  handler.on_unreachable = [this](NodeId id) { on_strand([this, id] { core_->report_unreachable(id); }); };
+  handler.on_unreachable = [this](NodeId id) {
+    on_strand([this, id] { core_->report_unreachable(id); });
+  };
   handler.on_snapshot_status = [this](NodeId id, bool ok) {
     on_strand([this, id, ok] { core_->report_snapshot(id, ok); });
   };
@@ -249,7 +248,9 @@ void EtcdServer::mark_data_dir_removed() const {
   std::ofstream marker(dir.removed_marker, std::ios::trunc);
   marker << "member " << id_to_hex(id_.value) << " was removed from the cluster\n";
   marker.flush();
-  if (!marker) spdlog::error("could not write {}: a restart will only learn it from the peers", dir.removed_marker);
+  if (!marker)
+    spdlog::error("could not write {}: a restart will only learn it from the peers",
+                  dir.removed_marker);
 }
 
 void EtcdServer::stop() {

@@ -4,6 +4,7 @@
 
 #include "etcd/server/etcd_server.h"
 
+#include "etcd/api/auth_plan.h"
 #include "etcd/api/response.h"
 #include "etcd/server/fetch_membership.h"
 
@@ -59,9 +60,8 @@ void EtcdServer::write(store::Request request, api::EventCallback done) {
       if (core_) core_->cancel(id);
       pending->fire(raft_error(std::string(kTimedOut)), headers());
     });
-    core_->propose(std::move(request), [this, pending](const ApplyResult& r) {
-      pending->fire(r.result, headers());
-    });
+    core_->propose(std::move(request),
+                   [this, pending](const ApplyResult& r) { pending->fire(r.result, headers()); });
   });
 }
 
@@ -89,8 +89,7 @@ void EtcdServer::read(const api::KeysRequest& request, api::EventCallback done) 
   });
 }
 
-api::CancelWatch EtcdServer::watch(const api::KeysRequest& request,
-                                   api::WatchCallbacks callbacks) {
+api::CancelWatch EtcdServer::watch(const api::KeysRequest& request, api::WatchCallbacks callbacks) {
   auto watcher = std::make_shared<std::shared_ptr<store::Watcher>>();
   on_strand([this, request, callbacks = std::move(callbacks), watcher]() mutable {
     if (!core_) {
@@ -105,7 +104,8 @@ api::CancelWatch EtcdServer::watch(const api::KeysRequest& request,
     callbacks.on_start(h);
     store::Watcher* w = watcher->get();
     w->set_listener([w, on_event = callbacks.on_event, on_end = callbacks.on_end] {
-      for (auto& event : w->take_events()) on_event(std::move(event));
+      for (auto& event : w->take_events())
+        on_event(std::move(event));
       if (w->done()) on_end();
     });
   });
@@ -121,7 +121,8 @@ void EtcdServer::members(std::function<void(api::MemberList)> done) {
   on_strand([this, done = std::move(done)] {
     api::MemberList list;
     if (core_) {
-      for (const auto& [id, m] : core_->membership().members()) list.members.push_back(m);
+      for (const auto& [id, m] : core_->membership().members())
+        list.members.push_back(m);
       if (core_->leader() != kNoNode) list.leader = core_->leader();
     }
     done(std::move(list));
@@ -159,7 +160,8 @@ void EtcdServer::update_member(uint64_t id, std::vector<std::string> peer_urls, 
 }
 
 void EtcdServer::store_stats(std::function<void(store::Stats)> done) {
-  on_strand([this, done = std::move(done)] { done(core_ ? core_->store().stats() : store::Stats{}); });
+  on_strand(
+      [this, done = std::move(done)] { done(core_ ? core_->store().stats() : store::Stats{}); });
 }
 
 void EtcdServer::self_stats(std::function<void(api::SelfStats)> done) {
@@ -183,13 +185,16 @@ void EtcdServer::leader_stats(std::function<void(std::optional<std::string>)> do
     nlohmann::ordered_json followers = nlohmann::ordered_json::object();
     for (const auto& f : core_->status().progress) {
       if (f.id == id_) continue;
-      followers[api::hex_id(f.id.value)] = {
-          {"latency",
-           {{"current", 0.0}, {"average", 0.0}, {"standardDeviation", 0.0},
-            {"minimum", 0.0}, {"maximum", 0.0}}},
-          {"counts", {{"fail", 0}, {"success", f.match.value}}}};
+      followers[api::hex_id(f.id.value)] = {{"latency",
+                                             {{"current", 0.0},
+                                              {"average", 0.0},
+                                              {"standardDeviation", 0.0},
+                                              {"minimum", 0.0},
+                                              {"maximum", 0.0}}},
+                                            {"counts", {{"fail", 0}, {"success", f.match.value}}}};
     }
-    done(nlohmann::ordered_json{{"leader", api::hex_id(id_.value)}, {"followers", followers}}.dump());
+    done(nlohmann::ordered_json{{"leader", api::hex_id(id_.value)}, {"followers", followers}}
+             .dump());
   });
 }
 
@@ -222,39 +227,12 @@ void EtcdServer::set_members_json(std::string json) {
   members_json_ = std::move(json);
 }
 
-}  // namespace etcd::server
-
-namespace etcd::server {
-namespace {
-
-// The auth tree as stored by the api's auth handlers; unreadable entries are skipped (they
-// could only come from a hand-written key, which the keys API refuses).
-auth::State auth_state_from(const store::Node& dir) {
-  auth::State state;
-  for (const auto& child : dir.children) {
-    if (child.key == auth::kEnabledKey) state.enabled = child.value == "true";
-    const bool users = child.key == auth::kUsersDir;
-    if (!users && child.key != auth::kRolesDir) continue;
-    for (const auto& leaf : child.children) {
-      if (!leaf.value) continue;
-      if (users) {
-        if (auto u = auth::user_from_json(*leaf.value)) state.users[u->name] = std::move(*u);
-      } else if (auto r = auth::role_from_json(*leaf.value)) {
-        state.roles[r->name] = std::move(*r);
-      }
-    }
-  }
-  return state;
-}
-
-}  // namespace
-
 void EtcdServer::auth_state(std::function<void(auth::State)> done) {
   on_strand([this, done = std::move(done)] {
     if (!core_) return done(auth::State{});
     auto tree = core_->store().get(auth::kStoreDir, true, false, clock_.now_unix_ns());
     // Off the strand: the caller checks passwords (a deliberately slow KDF) with it.
-    asio::post(io_, [state = tree ? auth_state_from(tree->node) : auth::State{},
+    asio::post(io_, [state = tree ? api::auth_state_from_tree(tree->node) : auth::State{},
                      done = std::move(done)]() mutable { done(std::move(state)); });
   });
 }

@@ -7,6 +7,7 @@
 
 #include "etcd/common/asio.h"
 #include "etcd/common/url.h"
+#include "etcd/transport/tls_context.h"
 
 namespace etcd::server {
 
@@ -51,15 +52,6 @@ HttpReply round_trip(Stream& stream, const Request& req) {
     reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   return reply;
-}
-
-TlsClientContext system_trust_context() {
-  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-  ctx->set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                   asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-  ctx->set_default_verify_paths();
-  ctx->set_verify_mode(asio::ssl::verify_peer);
-  return ctx;
 }
 
 HttpReply exchange_tls(asio::io_context& io, asio::ssl::context& ctx, const std::string& host,
@@ -111,7 +103,12 @@ Result<HttpReply> http_call(const std::string& method, const std::string& url,
     }
     req.prepare_payload();
     if (https) {
-      const TlsClientContext ctx = tls ? tls : system_trust_context();
+      TlsClientContext ctx = tls;
+      if (!ctx) {
+        auto system_trust = transport::make_client_tls(transport::TlsFiles{});
+        if (!system_trust) return system_trust.error();
+        ctx = std::move(system_trust).value();
+      }
       return exchange_tls(io, *ctx, parsed->host, endpoints, timeout, req);
     }
     beast::tcp_stream stream(io);

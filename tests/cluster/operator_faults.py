@@ -62,7 +62,6 @@ def disk_full(h, x, deadline_s):
     size = _allocated_bytes(disk) + TMPFS_HEADROOM
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%d" % size, "tmpfs", m.data_dir],
                    check=True, capture_output=True)
-    mounted = True
     try:
         subprocess.run(["cp", "-a", disk + "/.", m.data_dir], check=True, capture_output=True)
         m.extra_args = ["--snapshot-count", "100"]
@@ -78,28 +77,27 @@ def disk_full(h, x, deadline_s):
                                % (x, m.proc.returncode, log[-1500:]))
         h.down.add(x)
     except BaseException:
-        _restore(h, x, disk, mounted)
+        _restore(h, x, disk)
         raise
 
     def heal():
-        _restore(h, x, disk, True)
+        _restore(h, x, disk)
         h.restart(x)
     return "disk-full(m%d, exit %s)" % (x, m.proc.returncode), heal, [x], {x: NO_SPACE}
 
 
-def _restore(h, x, disk, mounted):
+def _restore(h, x, disk):
     """Puts the data (as the full disk left it, minus the filler) back on the real disk."""
     m = h.members[x]
     h.kill(x)
     m.extra_args = []
-    if mounted:
-        try:
-            os.unlink(os.path.join(m.data_dir, "filler"))
-        except FileNotFoundError:
-            pass
-        shutil.rmtree(disk)
-        shutil.copytree(m.data_dir, disk, symlinks=True)
-        subprocess.run(["umount", m.data_dir], check=True, capture_output=True)
+    try:
+        os.unlink(os.path.join(m.data_dir, "filler"))
+    except FileNotFoundError:
+        pass
+    shutil.rmtree(disk)
+    shutil.copytree(m.data_dir, disk, symlinks=True)
+    subprocess.run(["umount", m.data_dir], check=True, capture_output=True)
     os.rmdir(m.data_dir)
     os.rename(disk, m.data_dir)
 

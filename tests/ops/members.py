@@ -3,14 +3,17 @@
 Each Member is one process with its own data dir under a per-test temp dir and free
 loopback ports. Nothing here sleeps as synchronisation: waits poll with deadlines.
 """
+import argparse
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -134,3 +137,20 @@ class Sandbox:
         for m in self.members:
             m.kill()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def run_tests(module, kinds=False):
+    """The command line of every ops test: --binary (stored as module.BINARY, absolute)
+    and, with kinds, --kind etcd2|etcd (module.KIND; etcd2 needs --binary). The rest of
+    the arguments go to unittest (-k name, ...)."""
+    parser = argparse.ArgumentParser()
+    if kinds:
+        parser.add_argument("--kind", choices=["etcd2", "etcd"], default="etcd2")
+    parser.add_argument("--binary", required=not kinds)
+    args, rest = parser.parse_known_args()
+    if kinds:
+        module.KIND = args.kind
+        if args.kind == "etcd2" and not args.binary:
+            parser.error("--binary is required with --kind etcd2")
+    module.BINARY = os.path.abspath(args.binary) if args.binary else None
+    unittest.main(module=module, argv=[sys.argv[0]] + rest, verbosity=2)

@@ -5,7 +5,6 @@ cases right. See docs/auth.md.
 Run: /usr/bin/python3 tests/ops/test_auth.py --kind etcd2 --binary build/etcd/cmd/etcd2
      /usr/bin/python3 tests/ops/test_auth.py --kind etcd
 """
-import argparse
 import base64
 import json
 import os
@@ -18,7 +17,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from members import Sandbox, free_port, http, wait_until  # noqa: E402
+from members import Sandbox, free_port, http, run_tests, wait_until  # noqa: E402
 
 KIND = "etcd2"
 BINARY = None
@@ -239,17 +238,5 @@ class Replicated(unittest.TestCase):
         self.assertEqual(status_of(c.client_url + "/v2/keys/foo/x", user="alice:bad"), 401)
 
 
-def main():
-    global KIND, BINARY
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kind", choices=["etcd2", "etcd"], default="etcd2")
-    parser.add_argument("--binary")
-    args, rest = parser.parse_known_args()
-    KIND, BINARY = args.kind, args.binary
-    if KIND == "etcd2" and not BINARY:
-        parser.error("--binary is required with --kind etcd2")
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(sys.modules[__name__], kinds=True)

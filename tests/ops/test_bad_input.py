@@ -21,7 +21,6 @@ it answers differently (informational: etcd redirects "..", accepts 2 MiB bodies
 Run: /usr/bin/python3 tests/ops/test_bad_input.py --binary build/etcd/cmd/etcd2
      /usr/bin/python3 tests/ops/test_bad_input.py --kind etcd
 """
-import argparse
 import collections
 import json
 import os
@@ -36,7 +35,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from members import Sandbox, free_port, http, wait_until  # noqa: E402
+from members import Sandbox, free_port, http, run_tests, wait_until  # noqa: E402
 
 KIND = "etcd2"
 BINARY = None
@@ -746,19 +745,5 @@ def differences(results):
         print("  %-24s etcd2 %-10s etcd %-10s ×%d" % (category, expected, got, n))
 
 
-def main():
-    global KIND, BINARY
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kind", choices=["etcd2", "etcd"], default="etcd2")
-    parser.add_argument("--binary")
-    args, rest = parser.parse_known_args()
-    KIND = args.kind
-    if KIND == "etcd2":
-        if not args.binary:
-            parser.error("--binary is required with --kind etcd2")
-        BINARY = os.path.abspath(args.binary)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(sys.modules[__name__], kinds=True)

@@ -3,17 +3,15 @@ removed members, wrong cluster tokens, and members joining as learners.
 
 Run: /usr/bin/python3 tests/ops/test_ops.py --binary build/etcd/cmd/etcd2 [-k name]
 """
-import argparse
 import json
 import os
 import shutil
 import subprocess
 import sys
 import unittest
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from members import Sandbox, free_port, http, wait_until  # noqa: E402
+from members import Sandbox, free_port, http, run_tests, wait_until  # noqa: E402
 
 BINARY = None
 REAL_ETCD = "/usr/bin/etcd"
@@ -254,14 +252,5 @@ class Membership(OpsCase):
             self.assertEqual(got["node"]["modifiedIndex"], index, m.name)
 
 
-def main():
-    global BINARY
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    args, rest = parser.parse_known_args()
-    BINARY = os.path.abspath(args.binary)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(sys.modules[__name__])

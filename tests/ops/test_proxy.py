@@ -5,7 +5,6 @@ proxy from its data dir alone.
 
 Run: /usr/bin/python3 tests/ops/test_proxy.py --binary build/etcd/cmd/etcd2 [-k name]
 """
-import argparse
 import http.client as httpclient
 import json
 import os
@@ -17,7 +16,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from members import Member, Sandbox, http, wait_until  # noqa: E402
+from members import Member, Sandbox, http, run_tests, wait_until  # noqa: E402
 
 BINARY = None
 
@@ -171,14 +170,5 @@ class ProxyCase(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(p.data_dir, "member")))
 
 
-def main():
-    global BINARY
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    args, rest = parser.parse_known_args()
-    BINARY = os.path.abspath(args.binary)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(sys.modules[__name__])

@@ -10,7 +10,6 @@ and {"message":...}, the silent ones without an answer.
 
 Run: /usr/bin/python3 tests/ops/test_slow_clients.py --binary build/etcd/cmd/etcd2
 """
-import argparse
 import json
 import os
 import selectors
@@ -22,7 +21,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from members import Sandbox, http  # noqa: E402
+from members import Sandbox, http, run_tests  # noqa: E402
 
 BINARY = None
 REQUEST_TIMEOUT_S = 30.0  # etcd/http/limits.h request_timeout_ms
@@ -190,14 +189,5 @@ class SlowClients(unittest.TestCase):
         self.assertTrue(member.healthy())
 
 
-def main():
-    global BINARY
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    args, rest = parser.parse_known_args()
-    BINARY = os.path.abspath(args.binary)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(sys.modules[__name__])

@@ -8,7 +8,6 @@ another CA cannot join (its peers refuse the handshake) while the cluster stays 
 
 Run: /usr/bin/python3 tests/ops/test_tls.py --binary build/etcd/cmd/etcd2 [-k name]
 """
-import argparse
 import json
 import os
 import re
@@ -20,7 +19,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from members import Member, Sandbox, free_port, wait_until  # noqa: E402
+from members import Member, Sandbox, free_port, run_tests, wait_until  # noqa: E402
 
 BINARY = None
 ETCDCTL = "/usr/bin/etcdctl"
@@ -214,14 +213,5 @@ class TlsCase(unittest.TestCase):
         self.assertRegex(rogue.log(), r"cannot fetch cluster info from peer urls: .*TLS")
 
 
-def main():
-    global BINARY
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    args, rest = parser.parse_known_args()
-    BINARY = os.path.abspath(args.binary)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(sys.modules[__name__])

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "etcd/api/auth_plan.h"
 #include "etcd/api/backend.h"
 #include "etcd/auth/auth.h"
 #include "etcd/server/member.h"
@@ -23,25 +24,6 @@ namespace etcd::api::fuzz {
 
 inline void check(bool condition) {
   if (!condition) __builtin_trap();
-}
-
-// The auth tree as EtcdServer::auth_state reads it (etcd_server_backend.cc).
-inline auth::State auth_state_from(const store::Node& dir) {
-  auth::State state;
-  for (const auto& child : dir.children) {
-    if (child.key == auth::kEnabledKey) state.enabled = child.value == "true";
-    const bool users = child.key == auth::kUsersDir;
-    if (!users && child.key != auth::kRolesDir) continue;
-    for (const auto& leaf : child.children) {
-      if (!leaf.value) continue;
-      if (users) {
-        if (auto u = auth::user_from_json(*leaf.value)) state.users[u->name] = std::move(*u);
-      } else if (auto r = auth::role_from_json(*leaf.value)) {
-        state.roles[r->name] = std::move(*r);
-      }
-    }
-  }
-  return state;
 }
 
 class FakeBackend final : public Backend {
@@ -178,7 +160,7 @@ class FakeBackend final : public Backend {
 
   void auth_state(std::function<void(auth::State)> done) override {
     auto tree = store_.get(auth::kStoreDir, true, false, kNowNs);
-    done(tree ? auth_state_from(tree->node) : auth::State{});
+    done(tree ? auth_state_from_tree(tree->node) : auth::State{});
   }
 
   // Drops every watcher still registered (the fuzz input ended).

@@ -78,7 +78,7 @@ void write_state(etcd::api::fuzz::FakeBackend& backend, const auth::State& state
 
 auth::State read_state(etcd::api::fuzz::FakeBackend& backend) {
   auto tree = backend.store().get(auth::kStoreDir, true, false, 0);
-  return tree ? etcd::api::fuzz::auth_state_from(tree->node) : auth::State{};
+  return tree ? etcd::api::auth_state_from_tree(tree->node) : auth::State{};
 }
 
 void check_plan_shape(const etcd::api::AuthPlan& plan) {
