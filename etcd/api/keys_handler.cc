@@ -43,7 +43,8 @@ void answer_event(const ExchangePtr& ex, const Cors& cors, const KeysRequest& re
   ex->respond(std::move(r));
 }
 
-void start_watch(Backend& backend, const Cors& cors, const ExchangePtr& ex, const KeysRequest& req) {
+void start_watch(Backend& backend, const Cors& cors, const ExchangePtr& ex,
+                 const KeysRequest& req) {
   WatchCallbacks callbacks;
   const uint64_t cluster_id = backend.cluster_id();
   callbacks.on_start = [ex, cors, cluster_id](store::StoreResult<IndexHeaders> started) {
@@ -81,12 +82,6 @@ void serve_keys(Backend& backend, const Cors& cors, const ExchangePtr& ex, KeysR
   }
 }
 
-// The auth tree lives in the store beside the user keys; /v2/keys never reaches it.
-bool in_auth_tree(std::string_view path) {
-  return path == auth::kStoreDir ||
-         (path.starts_with(auth::kStoreDir) && path[auth::kStoreDir.size()] == '/');
-}
-
 }  // namespace
 
 void handle_keys(Backend& backend, const Cors& cors, const Clock& clock, ExchangePtr ex) {
@@ -94,21 +89,21 @@ void handle_keys(Backend& backend, const Cors& cors, const Clock& clock, Exchang
   if (!parsed) return answer_error(ex, cors, parsed.error(), backend.cluster_id());
   const store::StoreError denied{store::ErrorCode::unauthorized, "Insufficient credentials",
                                  store::EtcdIndex{0}};
-  if (in_auth_tree(parsed->request.path)) {
+  if (auth::in_auth_tree(parsed->request.path)) {
     return answer_error(ex, cors, denied, backend.cluster_id());
   }
   // etcd checks every keys request against the member's applied auth state (guest role
   // without credentials), before anything reaches raft or the store.
-  backend.auth_state([&backend, cors, ex, denied, req = std::move(parsed).value()](
-                         auth::State state) mutable {
-    const std::string* authz = ex->request().header("Authorization");
-    const auto header = authz ? std::optional<std::string>(*authz) : std::nullopt;
-    const bool recursive = req.request.recursive;
-    if (!auth::has_key_access(state, header, req.request.path, !req.is_read(), recursive)) {
-      return answer_error(ex, cors, denied, backend.cluster_id());
-    }
-    serve_keys(backend, cors, ex, std::move(req));
-  });
+  backend.auth_state(
+      [&backend, cors, ex, denied, req = std::move(parsed).value()](auth::State state) mutable {
+        const std::string* authz = ex->request().header("Authorization");
+        const auto header = authz ? std::optional<std::string>(*authz) : std::nullopt;
+        const bool recursive = req.request.recursive;
+        if (!auth::has_key_access(state, header, req.request.path, !req.is_read(), recursive)) {
+          return answer_error(ex, cors, denied, backend.cluster_id());
+        }
+        serve_keys(backend, cors, ex, std::move(req));
+      });
 }
 
 }  // namespace etcd::api

@@ -25,6 +25,11 @@ inline constexpr std::string_view kGuestRole = "guest";
 // tree beside the user keys ("/1"); our store is rooted at the user keys, so the tree is a
 // hidden top-level directory instead, fenced off from /v2/keys by the API.
 inline constexpr std::string_view kStoreDir = "/_auth";
+
+// True for kStoreDir and the keys under it (the keys API never reaches them).
+inline bool in_auth_tree(std::string_view path) {
+  return path == kStoreDir || (path.starts_with(kStoreDir) && path[kStoreDir.size()] == '/');
+}
 inline constexpr std::string_view kUsersDir = "/_auth/users";
 inline constexpr std::string_view kRolesDir = "/_auth/roles";
 inline constexpr std::string_view kEnabledKey = "/_auth/enabled";

@@ -29,7 +29,7 @@ struct ServerConfig {
   BootstrapConfig bootstrap;
   std::string discovery_url;  // --discovery: fills bootstrap.initial_cluster on a fresh data dir
   std::string discovery_srv;  // --discovery-srv: the same from DNS SRV records of this domain
-  CoreOptions core;  // id, cluster token and ticks are filled in by start()
+  CoreOptions core;           // id, cluster token and ticks are filled in by start()
   std::vector<std::string> listen_client_urls;
   std::vector<std::string> listen_peer_urls;
   std::vector<std::string> cors;
@@ -111,13 +111,15 @@ class EtcdServer final : public api::Backend {
   std::unique_ptr<NetworkAdapter> network_;
   std::unique_ptr<transport::PeerTransport> transport_;
   std::unique_ptr<ServerCore> core_;
+  std::shared_ptr<const auth::State> auth_cache_;  // strand only; see auth_state()
+  uint64_t auth_cache_generation_ = 0;
   std::unique_ptr<http::Server> client_http_;
   std::vector<std::thread> threads_;
   std::vector<uint16_t> client_ports_;
   NodeId id_;
   uint64_t cluster_id_ = 0;
   int64_t start_time_ns_ = 0;
-  int64_t leader_since_ns_ = 0;   // strand only
+  int64_t leader_since_ns_ = 0;  // strand only
   std::atomic<bool> stopped_{false};
   std::function<void()> on_ready_;
   std::mutex members_json_mutex_;

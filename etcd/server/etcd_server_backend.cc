@@ -230,10 +230,15 @@ void EtcdServer::set_members_json(std::string json) {
 void EtcdServer::auth_state(std::function<void(auth::State)> done) {
   on_strand([this, done = std::move(done)] {
     if (!core_) return done(auth::State{});
-    auto tree = core_->store().get(auth::kStoreDir, true, false, clock_.now_unix_ns());
+    // Every keys request asks: read and parse the /_auth tree only when it changed.
+    if (!auth_cache_ || auth_cache_generation_ != core_->auth_generation()) {
+      auto tree = core_->store().get(auth::kStoreDir, true, false, clock_.now_unix_ns());
+      auth_cache_ = std::make_shared<const auth::State>(tree ? api::auth_state_from_tree(tree->node)
+                                                             : auth::State{});
+      auth_cache_generation_ = core_->auth_generation();
+    }
     // Off the strand: the caller checks passwords (a deliberately slow KDF) with it.
-    asio::post(io_, [state = tree ? api::auth_state_from_tree(tree->node) : auth::State{},
-                     done = std::move(done)]() mutable { done(std::move(state)); });
+    asio::post(io_, [state = auth_cache_, done = std::move(done)] { done(*state); });
   });
 }
 

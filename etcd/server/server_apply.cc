@@ -2,14 +2,13 @@
 // changes into the membership, all in one store batch per Ready.
 #include <spdlog/spdlog.h>
 
+#include "etcd/auth/auth.h"
 #include "etcd/raft/codec.h"
-#include "etcd/server/server_core.h"
 #include "etcd/server/persisted_state.h"
+#include "etcd/server/server_core.h"
 
 namespace etcd::server {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 void ServerCore::apply_entries(const std::vector<raft::Entry>& entries) {
   if (entries.empty()) return;
@@ -50,6 +49,7 @@ bool ServerCore::apply_normal(const raft::Entry& entry) {
   }
   if (auto* request = std::get_if<store::Request>(&*payload)) {
     auto result = store_->apply(*request, entry.index);
+    if (auth::in_auth_tree(request->path)) ++auth_generation_;
     auto it = proposals_.find(request->id);
     if (it == proposals_.end()) return false;
     auto done = std::move(it->second);
@@ -93,8 +93,12 @@ void ServerCore::apply_conf_change(const raft::Entry& entry) {
           (void)membership_.add(member);
         }
         break;
-      case raft::ConfChangeType::add_learner: (void)membership_.add(member); break;
-      case raft::ConfChangeType::remove_node: (void)membership_.remove(member.id); break;
+      case raft::ConfChangeType::add_learner:
+        (void)membership_.add(member);
+        break;
+      case raft::ConfChangeType::remove_node:
+        (void)membership_.remove(member.id);
+        break;
       case raft::ConfChangeType::update_node:
         (void)membership_.update_peer_urls(member.id, member.peer_urls);
         break;

@@ -119,6 +119,9 @@ class ServerCore {
 
   // Queries (same thread).
   store::Store& store() { return *store_; }
+  // Changes whenever the applied /_auth tree may have changed (a write under it, a
+  // snapshot): readers of the auth state cache it against this.
+  uint64_t auth_generation() const { return auth_generation_; }
   const Membership& membership() const { return membership_; }
   raft::Status status() const { return node_.status(); }
   NodeId id() const { return options_.id; }
@@ -182,6 +185,7 @@ class ServerCore {
   Index applied_index_;
   Term applied_term_;
   Index snapshot_index_;  // newest compaction snapshot (or installed snapshot)
+  uint64_t auth_generation_ = 0;
   bool removed_ = false;
   bool removal_reported_ = false;
   bool published_ = false;
@@ -189,7 +193,7 @@ class ServerCore {
   int ticks_since_publish_ = 0;
   uint64_t last_request_id_ = 0;
   std::map<NodeId, std::vector<std::string>> peers_;  // as told to network_
-  std::set<NodeId> removed_told_;                      // removals told to network_
+  std::set<NodeId> removed_told_;                     // removals told to network_
   std::map<uint64_t, ProposalCallback> proposals_;
   std::map<uint64_t, MemberCallback> member_waiters_;
   // The leader's removal, waiting for the leadership transfer to finish.
@@ -199,8 +203,8 @@ class ServerCore {
     int ticks = 0;
   };
   std::optional<PendingRemoval> removal_after_transfer_;
-  std::map<std::string, ReadCallback> reads_pending_;        // waiting for a ReadState
-  std::multimap<Index, ReadCallback> reads_ready_;           // waiting for apply
+  std::map<std::string, ReadCallback> reads_pending_;  // waiting for a ReadState
+  std::multimap<Index, ReadCallback> reads_ready_;     // waiting for apply
   uint64_t last_read_id_ = 0;
 };
 

@@ -29,7 +29,8 @@ class LoopNetwork final : public PeerNetwork {
  public:
   explicit LoopNetwork(std::map<NodeId, std::vector<raft::Message>>& inbox) : inbox_(inbox) {}
   void send(std::vector<raft::Message> messages) override {
-    for (auto& m : messages) inbox_[m.to].push_back(std::move(m));
+    for (auto& m : messages)
+      inbox_[m.to].push_back(std::move(m));
   }
   void add_peer(NodeId id, const std::vector<std::string>&) override { peers.insert(id); }
   void update_peer(NodeId, const std::vector<std::string>&) override {}
@@ -43,8 +44,9 @@ class LoopNetwork final : public PeerNetwork {
 class ServerCoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("core_test_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("core_test_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     for (int i = 1; i <= 3; ++i) {
       const std::string name = "m" + std::to_string(i);
@@ -162,7 +164,8 @@ class ServerCoreTest : public ::testing::Test {
 };
 
 TEST_F(ServerCoreTest, ElectsPublishesAndReplicatesWrites) {
-  for (size_t i = 0; i < 3; ++i) start(i);
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
   tick(40);
   ServerCore* lead = leader();
   ASSERT_NE(lead, nullptr);
@@ -175,13 +178,34 @@ TEST_F(ServerCoreTest, ElectsPublishesAndReplicatesWrites) {
   auto r = put(*members_[0].core, "/a", "1");
   ASSERT_TRUE(r.result.ok());
   EXPECT_EQ(r.result->action, store::Action::set);
-  for (auto& [i, m] : members_) EXPECT_EQ(value(*m.core, "/a"), "1");
+  for (auto& [i, m] : members_)
+    EXPECT_EQ(value(*m.core, "/a"), "1");
+}
+
+// EtcdServer caches the parsed auth state against auth_generation(): it must move on
+// every member that applies a write under /_auth, and only then.
+TEST_F(ServerCoreTest, AuthGenerationMovesWithWritesUnderTheAuthTree) {
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
+  tick(40);
+  std::map<size_t, uint64_t> before;
+  for (auto& [i, m] : members_)
+    before[i] = m.core->auth_generation();
+  ASSERT_TRUE(put(*members_[0].core, "/a", "1").result.ok());
+  ASSERT_TRUE(put(*members_[0].core, "/_authx", "not the auth tree").result.ok());
+  for (auto& [i, m] : members_)
+    EXPECT_EQ(m.core->auth_generation(), before[i]) << i;
+  ASSERT_TRUE(put(*members_[1].core, "/_auth/enabled", "false").result.ok());
+  for (auto& [i, m] : members_)
+    EXPECT_GT(m.core->auth_generation(), before[i]) << i;
 }
 
 TEST_F(ServerCoreTest, RestartKeepsStateAndDoesNotReapply) {
-  for (size_t i = 0; i < 3; ++i) start(i);
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
   tick(40);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(put(*members_[1].core, "/k" + std::to_string(i), "v").result.ok());
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(put(*members_[1].core, "/k" + std::to_string(i), "v").result.ok());
   const auto index_before = members_[2].core->store().index();
   crash(2);
   start(2);
@@ -189,20 +213,25 @@ TEST_F(ServerCoreTest, RestartKeepsStateAndDoesNotReapply) {
   EXPECT_EQ(value(*members_[2].core, "/k19"), "v");
   tick(20);
   ASSERT_TRUE(put(*members_[2].core, "/after", "restart").result.ok());
-  for (auto& [i, m] : members_) EXPECT_EQ(value(*m.core, "/after"), "restart");
+  for (auto& [i, m] : members_)
+    EXPECT_EQ(value(*m.core, "/after"), "restart");
   // The whole cluster restarting (no snapshot files yet) must still elect a leader.
-  for (size_t i = 0; i < 3; ++i) crash(i);
-  for (size_t i = 0; i < 3; ++i) start(i);
+  for (size_t i = 0; i < 3; ++i)
+    crash(i);
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
   tick(40);
   ASSERT_NE(leader(), nullptr) << "restarted members must be able to campaign";
   ASSERT_TRUE(put(*members_[0].core, "/after-full-restart", "ok").result.ok());
 }
 
 TEST_F(ServerCoreTest, LaggingMemberCatchesUpFromDatabaseSnapshot) {
-  for (size_t i = 0; i < 3; ++i) start(i, /*snapshot_count=*/10);
+  for (size_t i = 0; i < 3; ++i)
+    start(i, /*snapshot_count=*/10);
   tick(40);
   crash(2);
-  for (int i = 0; i < 60; ++i) ASSERT_TRUE(put(*members_[0].core, "/s" + std::to_string(i), "x").result.ok());
+  for (int i = 0; i < 60; ++i)
+    ASSERT_TRUE(put(*members_[0].core, "/s" + std::to_string(i), "x").result.ok());
   start(2, 10);
   tick(30);
   EXPECT_EQ(value(*members_[2].core, "/s59"), "x");
@@ -214,7 +243,8 @@ TEST_F(ServerCoreTest, LaggingMemberCatchesUpFromDatabaseSnapshot) {
 }
 
 TEST_F(ServerCoreTest, MembershipChangesGoThroughRaft) {
-  for (size_t i = 0; i < 3; ++i) start(i);
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
   tick(40);
   ServerCore* lead = leader();
   ASSERT_NE(lead, nullptr);
@@ -225,7 +255,8 @@ TEST_F(ServerCoreTest, MembershipChangesGoThroughRaft) {
   // Strict reconfig: 3 started + 1 unstarted still has a started quorum.
   ASSERT_TRUE(added->ok()) << added->error().message;
   const NodeId new_id = (*added)->id;
-  for (auto& [i, m] : members_) EXPECT_NE(m.core->membership().find(new_id), nullptr);
+  for (auto& [i, m] : members_)
+    EXPECT_NE(m.core->membership().find(new_id), nullptr);
   std::optional<Result<Member>> dup;
   lead->add_member({"http://10.0.0.9:2380"}, false, [&](Result<Member> m) { dup = m; });
   ASSERT_TRUE(dup.has_value());
@@ -234,11 +265,13 @@ TEST_F(ServerCoreTest, MembershipChangesGoThroughRaft) {
   lead->remove_member(new_id, [&](Result<Member> m) { removed = m; });
   settle();
   ASSERT_TRUE(removed.has_value() && removed->ok());
-  for (auto& [i, m] : members_) EXPECT_TRUE(m.core->membership().is_removed(new_id));
+  for (auto& [i, m] : members_)
+    EXPECT_TRUE(m.core->membership().is_removed(new_id));
 }
 
 TEST_F(ServerCoreTest, RemovingTheLeaderHandsLeadershipOverFirst) {
-  for (size_t i = 0; i < 3; ++i) start(i);
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
   tick(40);
   ServerCore* lead = leader();
   ASSERT_NE(lead, nullptr);
@@ -262,13 +295,14 @@ TEST_F(ServerCoreTest, RemovingTheLeaderHandsLeadershipOverFirst) {
 }
 
 TEST_F(ServerCoreTest, RemovingTheLeaderThroughAFollowerHandsLeadershipToIt) {
-  for (size_t i = 0; i < 3; ++i) start(i);
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
   tick(40);
   ServerCore* lead = leader();
   ASSERT_NE(lead, nullptr);
   const NodeId old_leader = lead->id();
-  ServerCore* follower = members_[0].core.get() == lead ? members_[1].core.get()
-                                                        : members_[0].core.get();
+  ServerCore* follower =
+      members_[0].core.get() == lead ? members_[1].core.get() : members_[0].core.get();
   std::optional<Result<Member>> removed;
   follower->remove_member(old_leader, [&](Result<Member> m) { removed = m; });
   settle();
@@ -281,9 +315,11 @@ TEST_F(ServerCoreTest, RemovingTheLeaderThroughAFollowerHandsLeadershipToIt) {
 }
 
 TEST_F(ServerCoreTest, NewMemberJoinsAsLearnerAndIsPromotedOnceCaughtUp) {
-  for (size_t i = 0; i < 3; ++i) start(i);
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
   tick(40);
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(put(*members_[0].core, "/j" + std::to_string(i), "v").result.ok());
+  for (int i = 0; i < 30; ++i)
+    ASSERT_TRUE(put(*members_[0].core, "/j" + std::to_string(i), "v").result.ok());
   ServerCore* lead = leader();
   ASSERT_NE(lead, nullptr);
   std::optional<Result<Member>> added;
@@ -302,18 +338,21 @@ TEST_F(ServerCoreTest, NewMemberJoinsAsLearnerAndIsPromotedOnceCaughtUp) {
   EXPECT_EQ(m4->name, "m4");
   EXPECT_FALSE(m4->is_learner) << "promoted after catching up";
   size_t voters = 0;
-  for (const auto& f : leader()->status().progress) voters += f.is_learner ? 0 : 1;
+  for (const auto& f : leader()->status().progress)
+    voters += f.is_learner ? 0 : 1;
   EXPECT_EQ(voters, 4u);
 }
 
 TEST_F(ServerCoreTest, StrictReconfigRefusesRemovingAHealthyMemberWhenAnotherIsDown) {
-  for (size_t i = 0; i < 3; ++i) start(i);
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
   tick(40);
   ServerCore* lead = leader();
   ASSERT_NE(lead, nullptr);
   // Stop one follower and let the leader notice it is gone.
   size_t down = 0;
-  while (members_[down].core.get() == lead) ++down;
+  while (members_[down].core.get() == lead)
+    ++down;
   const NodeId down_id = members_[down].core->id();
   crash(down);
   tick(25);
@@ -337,10 +376,13 @@ TEST_F(ServerCoreTest, StrictReconfigRefusesRemovingAHealthyMemberWhenAnotherIsD
 }
 
 TEST_F(ServerCoreTest, ForceNewClusterRestartsOneMemberWithItsData) {
-  for (size_t i = 0; i < 3; ++i) start(i);
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
   tick(40);
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(put(*members_[0].core, "/f" + std::to_string(i), "v").result.ok());
-  for (size_t i = 0; i < 3; ++i) crash(i);  // the whole cluster is lost but member 1's disk
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(put(*members_[0].core, "/f" + std::to_string(i), "v").result.ok());
+  for (size_t i = 0; i < 3; ++i)
+    crash(i);  // the whole cluster is lost but member 1's disk
   start(1, 10000, nullptr, /*force_new_cluster=*/true);
   tick(30);
   ServerCore& survivor = *members_[1].core;

@@ -54,8 +54,8 @@ raft::Message ServerCore::rebuild_snapshot_message(raft::Message message) {
   raft::Snapshot snapshot;
   snapshot.metadata = raft::SnapshotMetadata{applied_index_, term_of(applied_index_), conf_state_};
   snapshot.data = store_->save_snapshot();
-  spdlog::info("sending database snapshot at index {} ({} bytes) to {:x}",
-               applied_index_.value, snapshot.data.size(), message.to.value);
+  spdlog::info("sending database snapshot at index {} ({} bytes) to {:x}", applied_index_.value,
+               snapshot.data.size(), message.to.value);
   message.snapshot = std::move(snapshot);
   return message;
 }
@@ -67,6 +67,7 @@ void ServerCore::install_snapshot(const raft::Snapshot& snapshot) {
   if (auto restored = store_->restore_snapshot(snapshot.data); !restored.ok()) {
     fatal("restoring the store from a snapshot", restored.error());
   }
+  ++auth_generation_;
   if (store_->applied_index() != metadata.index) {
     fatal("restoring the store from a snapshot",
           Error{"snapshot database is at index " + std::to_string(store_->applied_index().value) +
