@@ -55,6 +55,7 @@ class MemoryStorage final : public Storage {
   Result<Snapshot> snapshot() const override;
 
   void set_hard_state(const HardState& state) { hard_state_ = state; }
+  const HardState& hard_state() const { return hard_state_; }
   // Replaces everything with the snapshot. Fails with kErrSnapshotOutOfDate if older.
   Result<void> apply_snapshot(Snapshot snapshot);
   // Records a snapshot of the application state at index i (<= last applied).

@@ -169,6 +169,11 @@ Result<void> EtcdServer::open(Bootstrapped booted) {
     mark_data_dir_removed();
     asio::post(io_, [this] { stop(); });
   };
+  core_->schedule_ready = [this] {
+    on_strand([this] {
+      if (core_) core_->process_ready();
+    });
+  };
   core_->on_leader_change = [this](NodeId) { leader_since_ns_ = clock_.now_unix_ns(); };
   core_->on_membership_change = [this](const Membership& ms) {
     set_members_json(peer_members_json(ms));

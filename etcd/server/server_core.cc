@@ -55,6 +55,9 @@ ServerCore::ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network
       // to our previous incarnation would otherwise release a new read at an old index
       // (a stale "quorum" read, found by tests/cluster faults.py seed 2 round 11, 5 members).
       last_read_id_(initial_request_id(options_.id, clock)) {
+  store_->defer_commits(true);
+  flushed_index_ = applied_index_;
+  last_flush_ns_ = clock_.steady_ns();
   if (!disk.bootstrap_peers.empty()) {
     auto started = node_.bootstrap(disk.bootstrap_peers);
     if (!started.ok()) fatal("bootstrapping raft", started.error());
@@ -106,7 +109,7 @@ void ServerCore::tick() {
   if (!published_ && ++ticks_since_publish_ >= options_.election_ticks) maybe_publish();
   maybe_promote_learners();
   continue_removal_after_transfer();
-  run_ready_loop();
+  ready_wanted();
 }
 
 void ServerCore::step(const raft::Message& message) {
@@ -115,17 +118,17 @@ void ServerCore::step(const raft::Message& message) {
     spdlog::debug("raft: ignored {} from {:x}: {}", raft::to_string(message.type),
                   message.from.value, stepped.error().message);
   }
-  run_ready_loop();
+  ready_wanted();
 }
 
 void ServerCore::report_unreachable(NodeId id) {
   node_.report_unreachable(id);
-  run_ready_loop();
+  ready_wanted();
 }
 
 void ServerCore::report_snapshot(NodeId id, bool ok) {
   node_.report_snapshot(id, ok);
-  run_ready_loop();
+  ready_wanted();
 }
 
 void ServerCore::propose(store::Request request, ProposalCallback done) {
@@ -147,7 +150,7 @@ void ServerCore::propose(store::Request request, ProposalCallback done) {
     return;
   }
   if (id != 0) proposals_.emplace(id, std::move(done));
-  run_ready_loop();
+  ready_wanted();
 }
 
 void ServerCore::read_index(ReadCallback done) {
@@ -158,7 +161,7 @@ void ServerCore::read_index(ReadCallback done) {
   const std::string ctx = std::to_string(options_.id.value) + "/" + std::to_string(++last_read_id_);
   reads_pending_.emplace(ctx, std::move(done));
   node_.read_index(ctx);
-  run_ready_loop();
+  ready_wanted();
 }
 
 void ServerCore::cancel(uint64_t request_id) {
@@ -172,10 +175,24 @@ void ServerCore::maybe_sync() {
   sync.method = store::Method::sync;
   sync.time_ns = clock_.now_unix_ns();
   (void)node_.propose(encode_payload(sync));  // best effort: the next tick retries
+  ready_wanted();
+}
+
+void ServerCore::ready_wanted() {
+  if (!schedule_ready) return run_ready_loop();
+  if (ready_scheduled_) return;
+  ready_scheduled_ = true;
+  schedule_ready();
+}
+
+void ServerCore::process_ready() {
+  ready_scheduled_ = false;
   run_ready_loop();
 }
 
 void ServerCore::run_ready_loop() {
+  if (in_ready_loop_) return;  // the loop below picks the new work up
+  in_ready_loop_ = true;
   while (node_.has_ready()) {
     raft::Ready ready = node_.ready();
     handle_ready(ready);
@@ -186,7 +203,9 @@ void ServerCore::run_ready_loop() {
       maybe_publish();
     }
   }
+  in_ready_loop_ = false;
   maybe_snapshot();
+  maybe_flush_store();
   record_progress();
 }
 
@@ -215,9 +234,8 @@ void ServerCore::handle_ready(raft::Ready& ready) {
     if (removed_ && old == options_.id) report_removed();
     if (leader_ != kNoNode && !published_) publish_due_ = true;
   }
-  persist(ready);
-  send(std::move(ready.messages));
-  apply_entries(ready.committed_entries);
+  if (ready.soft_state) role_ = ready.soft_state->role;
+  persist_send_apply(ready);
   for (const auto& rs : ready.read_states) {
     auto it = reads_pending_.find(rs.request_ctx);
     if (it == reads_pending_.end()) continue;
@@ -227,17 +245,67 @@ void ServerCore::handle_ready(raft::Ready& ready) {
   release_reads();
 }
 
+void ServerCore::persist_send_apply(raft::Ready& ready) {
+  // Raft thesis §10.2.1: a leader may replicate while it writes its own log, so its fsync
+  // overlaps the followers' instead of preceding them. Safe because this Ready's entries
+  // are durable before the next Ready is handled, and a leader's term and vote were made
+  // durable before it could have won (messages after a changed vote or term wait).
+  const bool send_first = role_ == raft::Role::leader && !changes_term_or_vote(ready);
+  if (send_first) send(std::move(ready.messages));
+  if (ready.snapshot) {
+    persist(ready);
+    if (!send_first) send(std::move(ready.messages));
+    apply_entries(ready.committed_entries);
+    return;
+  }
+  // Entries durable before this Ready are applied while the disk syncs the new ones; a
+  // committed entry that is only now being written waits for the sync.
+  const Index durable = storage_->last_index();
+  std::span<const raft::Entry> committed = ready.committed_entries;
+  size_t early = 0;
+  while (early < committed.size() && committed[early].index <= durable)
+    ++early;
+  const bool syncing = write_wal(ready);
+  apply_entries(committed.first(early));
+  if (syncing) finish_wal_sync();
+  update_raft_storage(ready);
+  apply_entries(committed.subspan(early));
+  if (!send_first) send(std::move(ready.messages));
+}
+
+bool ServerCore::changes_term_or_vote(const raft::Ready& ready) const {
+  if (!ready.hard_state) return false;
+  const raft::HardState& durable = storage_->hard_state();
+  return ready.hard_state->term != durable.term || ready.hard_state->vote != durable.vote;
+}
+
 void ServerCore::persist(const raft::Ready& ready) {
   if (ready.snapshot) install_snapshot(*ready.snapshot);
-  if (ready.hard_state || !ready.entries_to_persist.empty()) {
-    const int64_t start = clock_.steady_ns();
-    auto saved = wal_->save(ready.hard_state.value_or(raft::HardState{}),
-                            ready.entries_to_persist, ready.must_sync);
-    if (!saved.ok()) fatal("writing the WAL", saved.error());
-    if (ready.must_sync && options_.metrics) {
-      options_.metrics->wal_fsync_seconds.observe(static_cast<double>(clock_.steady_ns() - start) / 1e9);
-    }
+  if (write_wal(ready)) finish_wal_sync();
+  update_raft_storage(ready);
+}
+
+bool ServerCore::write_wal(const raft::Ready& ready) {
+  if (!ready.hard_state && ready.entries_to_persist.empty()) return false;
+  auto saved = wal_->save(ready.hard_state.value_or(raft::HardState{}), ready.entries_to_persist,
+                          /*must_sync=*/false);
+  if (!saved.ok()) fatal("writing the WAL", saved.error());
+  if (!ready.must_sync) return false;
+  wal_sync_started_ns_ = clock_.steady_ns();
+  wal_sync_.start([this] { return wal_->sync(); });
+  return true;
+}
+
+void ServerCore::finish_wal_sync() {
+  auto synced = wal_sync_.wait();
+  if (!synced.ok()) fatal("writing the WAL", synced.error());
+  if (options_.metrics) {
+    options_.metrics->wal_fsync_seconds.observe(
+        static_cast<double>(clock_.steady_ns() - wal_sync_started_ns_) / 1e9);
   }
+}
+
+void ServerCore::update_raft_storage(const raft::Ready& ready) {
   if (ready.hard_state) storage_->set_hard_state(*ready.hard_state);
   if (auto appended = storage_->append(ready.entries_to_persist); !appended.ok()) {
     fatal("appending to the raft log", appended.error());

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@
 #include "etcd/common/random.h"
 #include "etcd/raft/raw_node.h"
 #include "etcd/raft/storage.h"
+#include "etcd/server/background_call.h"
 #include "etcd/server/membership.h"
 #include "etcd/server/payload.h"
 #include "etcd/server/peer_network.h"
@@ -91,7 +93,8 @@ class ServerCore {
              Rng& rng, raft::Logger* logger);
   ~ServerCore();
 
-  // Inputs. Each runs the Ready loop before returning.
+  // Inputs. Each runs the Ready loop before returning, unless the host set
+  // schedule_ready: then the loop runs when the host calls process_ready().
   void tick();
   void step(const raft::Message& message);
   void report_unreachable(NodeId id);
@@ -140,14 +143,29 @@ class ServerCore {
   // After the membership changed (applied conf change, publish, installed snapshot).
   std::function<void(const Membership&)> on_membership_change;
 
+  // Group commit: when set, inputs only ask the host (once until it answers) to call
+  // process_ready() later, so every proposal and message that arrives meanwhile shares one
+  // Ready, one WAL fsync and one SQLite transaction.
+  std::function<void()> schedule_ready;
+  void process_ready();
+
  private:
+  void ready_wanted();
   void run_ready_loop();
   void handle_ready(raft::Ready& ready);
+  void persist_send_apply(raft::Ready& ready);
   void persist(const raft::Ready& ready);
+  // Writes the Ready's hard state and entries; true when an fsync was started, which
+  // finish_wal_sync() must collect before the next WAL use.
+  bool write_wal(const raft::Ready& ready);
+  void finish_wal_sync();
+  void update_raft_storage(const raft::Ready& ready);
+  bool changes_term_or_vote(const raft::Ready& ready) const;
   void install_snapshot(const raft::Snapshot& snapshot);
   void send(std::vector<raft::Message> messages);
   raft::Message rebuild_snapshot_message(raft::Message message);
-  void apply_entries(const std::vector<raft::Entry>& entries);
+  void apply_entries(std::span<const raft::Entry> entries);
+  void maybe_flush_store();
   // Returns whether the membership changed.
   bool apply_normal(const raft::Entry& entry);
   void apply_conf_change(const raft::Entry& entry);
@@ -174,6 +192,8 @@ class ServerCore {
   PeerNetwork& network_;
   const Clock& clock_;
   std::unique_ptr<wal::Wal> wal_;
+  BackgroundCall wal_sync_;  // the WAL's fdatasync, overlapped with applying
+  int64_t wal_sync_started_ns_ = 0;
   std::unique_ptr<wal::Snapshotter> snapshotter_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<raft::MemoryStorage> storage_;
@@ -190,6 +210,11 @@ class ServerCore {
   bool removal_reported_ = false;
   bool published_ = false;
   bool publish_due_ = false;
+  bool ready_scheduled_ = false;
+  bool in_ready_loop_ = false;  // an input from a callback only adds to the running loop
+  Index flushed_index_;           // the store's applied index on disk
+  int64_t last_flush_ns_ = 0;     // steady clock
+  raft::Role role_ = raft::Role::follower;
   int ticks_since_publish_ = 0;
   uint64_t last_request_id_ = 0;
   std::map<NodeId, std::vector<std::string>> peers_;  // as told to network_

@@ -44,7 +44,7 @@ void ServerCore::remove_member(NodeId id, MemberCallback done) {
                    to.value);
       removal_after_transfer_ = PendingRemoval{*member, std::move(done), 0};
       node_.transfer_leader(to);
-      run_ready_loop();
+      ready_wanted();
       return;
     }
   }
@@ -161,7 +161,7 @@ void ServerCore::propose_conf_change(raft::ConfChange cc, Member member, MemberC
                                                     : proposed.error().message)});
   }
   member_waiters_.emplace(request_id, std::move(done));
-  run_ready_loop();
+  ready_wanted();
 }
 
 }  // namespace etcd::server

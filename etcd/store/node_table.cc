@@ -7,6 +7,9 @@ namespace {
 
 const std::string kColumns = "path, is_dir, value, created_index, modified_index, expiration_ns";
 
+// Enough for every directory a busy cluster writes into; past it the memory starts over.
+constexpr size_t kMaxKnownDirs = 4096;
+
 std::string select_where(std::string_view tail) {
   return "SELECT " + kColumns + " FROM nodes WHERE " + std::string(tail);
 }
@@ -51,7 +54,21 @@ std::optional<NodeRow> NodeTable::find(std::string_view path) {
   return read_row(find_);
 }
 
+bool NodeTable::is_directory(std::string_view path) {
+  std::string key(path);
+  if (known_dirs_.contains(key)) return true;
+  auto row = find(path);
+  if (!row || !row->dir) return false;
+  if (known_dirs_.size() >= kMaxKnownDirs) known_dirs_.clear();
+  // Ancestors of a row are directories (table invariant).
+  for (std::string_view dir = path; known_dirs_.emplace(dir).second && dir != "/";) {
+    dir = parent_path(dir);
+  }
+  return true;
+}
+
 void NodeTable::put(const NodeRow& row) {
+  if (!row.dir) known_dirs_.erase(row.path);  // never happens to a directory; cheap insurance
   put_.bind(1, row.path)
       .bind(2, int64_t{row.dir ? 1 : 0})
       .bind(3, row.value)
@@ -63,6 +80,12 @@ void NodeTable::put(const NodeRow& row) {
 }
 
 void NodeTable::remove_tree(std::string_view path) {
+  if (known_dirs_.contains(std::string(path))) {
+    const std::string below = std::string(path) + "/";
+    std::erase_if(known_dirs_, [&](const std::string& dir) {
+      return dir == path || dir.starts_with(below);
+    });
+  }
   std::string lower = descendants_lower(path);
   std::string upper = descendants_upper(path);
   remove_tree_.bind(1, path).bind(2, lower).bind(3, upper);

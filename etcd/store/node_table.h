@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "etcd/store/database.h"
@@ -35,6 +36,12 @@ class NodeTable {
   explicit NodeTable(Database& db);
 
   std::optional<NodeRow> find(std::string_view path);
+  // Whether `path` is an existing directory. Answers for directories seen before come from
+  // memory (a write's parent is nearly always one): a directory is remembered with all its
+  // ancestors, so forgetting a removed subtree is exact.
+  bool is_directory(std::string_view path);
+  // The database was replaced underneath (a snapshot restore): remember nothing.
+  void forget_cached() { known_dirs_.clear(); }
   // Inserts the row, replacing any row at the same path.
   void put(const NodeRow& row);
   // Deletes the row at `path` and every descendant row.
@@ -61,6 +68,7 @@ class NodeTable {
   Statement descendants_;
   Statement next_expired_;
   Statement count_;
+  std::unordered_set<std::string> known_dirs_;  // bounded by kMaxKnownDirs
 };
 
 }  // namespace etcd::store

@@ -105,7 +105,11 @@ Store::Store(std::unique_ptr<Database> db)
       has_ttl_(db_->handle(), "SELECT 1 FROM nodes WHERE expiration_ns != 0 LIMIT 1") {}
 
 Store::~Store() {
-  if (in_batch_) db_->exec("ROLLBACK");
+  if (in_batch_) {
+    db_->exec("ROLLBACK");
+  } else if (transaction_open_) {
+    commit_.run();
+  }
 }
 
 void Store::load_meta() {
@@ -141,7 +145,10 @@ void Store::save_meta() {
 
 void Store::begin_batch() {
   ETCD_ASSERT(!in_batch_, "begin_batch inside a batch");
-  begin_.run();
+  if (!transaction_open_) {
+    begin_.run();
+    transaction_open_ = true;
+  }
   in_batch_ = true;
 }
 
@@ -151,8 +158,17 @@ void Store::commit_batch(Index applied_raft_index) {
   applied_index_ = applied_raft_index;
   last_raft_index_ = applied_raft_index;
   save_meta();
-  commit_.run();
   in_batch_ = false;
+  ++unflushed_batches_;
+  if (!defer_commits_) flush();
+}
+
+void Store::flush() {
+  ETCD_ASSERT(!in_batch_, "flush inside a batch");
+  if (!transaction_open_) return;
+  commit_.run();
+  transaction_open_ = false;
+  unflushed_batches_ = 0;
 }
 
 StoreResult<Event> Store::apply(const Request& request, Index raft_index) {
@@ -273,17 +289,21 @@ std::optional<std::string> Store::meta(std::string_view name) {
 
 void Store::make_durable() {
   ETCD_ASSERT(!in_batch_, "make_durable inside a batch");
+  flush();
   db_->exec("PRAGMA wal_checkpoint(FULL)");
 }
 
 std::string Store::save_snapshot() {
   ETCD_ASSERT(!in_batch_, "save_snapshot inside a batch");
+  flush();
   return db_->serialize();
 }
 
 Result<void> Store::restore_snapshot(std::string_view bytes) {
   ETCD_ASSERT(!in_batch_, "restore_snapshot inside a batch");
+  flush();
   if (auto replaced = db_->replace_with(bytes, check_store_image); !replaced) return replaced;
+  nodes_.forget_cached();
   load_meta();
   return Ok{};
 }

@@ -40,14 +40,16 @@ class Store {
   // <data-dir>/member/db); ":memory:" gives a private in-memory store (tests, simulator).
   // Errors: the file cannot be opened, is not a store database, or has another schema.
   static Result<std::unique_ptr<Store>> open(const std::string& db_path);
-  // An open batch is rolled back (as a crash would lose it).
+  // An open batch is rolled back (as a crash would lose it); unflushed ended batches are
+  // committed.
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   // The current etcd index: the modifiedIndex of the last v2 write (X-Etcd-Index).
   EtcdIndex index() const { return index_; }
-  // The raft index recorded by the last commit_batch() (0 for a new store).
+  // The raft index recorded by the last commit_batch() (0 for a new store; on disk, the
+  // last flushed one).
   Index applied_index() const { return applied_index_; }
 
   // Starts a batch. Precondition: no batch open.
@@ -67,6 +69,17 @@ class Store {
   // between were not v2 requests). On return the batch is in the database; with
   // synchronous=NORMAL it may still be lost by a power cut, which the raft WAL covers.
   void commit_batch(Index applied_raft_index);
+  // Group commit (the server's choice): commit_batch() then ends the batch but leaves its
+  // SQLite transaction open, so many batches reach the database file as one commit (each
+  // SQLite commit writes every page it touched; the raft WAL already holds the entries).
+  // Reads on this connection see every batch at once; flush(), make_durable(),
+  // save_snapshot(), restore_snapshot() and a clean close commit them; a crash loses the
+  // unflushed batches, whose entries the server replays after applied_index() on disk.
+  void defer_commits(bool on) { defer_commits_ = on; }
+  // Commits the open SQLite transaction, if any. Precondition: no batch open.
+  void flush();
+  // Batches ended since the last SQLite commit.
+  uint64_t unflushed_batches() const { return unflushed_batches_; }
   // Counts a write etcd keeps in its v2 store outside the keyspace (membership under /0):
   // the etcd index advances with no key and no event (so a fresh cluster's index is not 0,
   // as with etcd). Precondition: a batch is open.
@@ -132,9 +145,11 @@ class Store {
   StoreResult<Event> create(const Request& request, bool in_order);
   StoreResult<Event> update(const Request& request);
   StoreResult<Event> compare_and_swap(const Request& request);
+  // parent_is_dir: the caller saw the parent directory, so no parents need making.
   StoreResult<Event> create_node(const std::string& clean, const Request& request,
                                  const std::string& value, bool replace, Action action,
-                                 const std::optional<NodeRow>& existing);
+                                 const std::optional<NodeRow>& existing,
+                                 bool parent_is_dir = false);
   std::optional<StoreError> make_parents(const std::string& clean, EtcdIndex next);
   static std::optional<std::string> compare_failure(const NodeRow& row, const Request& request);
 
@@ -161,6 +176,9 @@ class Store {
   Index last_raft_index_;
   Stats stats_;
   bool in_batch_ = false;
+  bool defer_commits_ = false;
+  bool transaction_open_ = false;  // BEGIN run, COMMIT not yet
+  uint64_t unflushed_batches_ = 0;
 };
 
 // Rendering helpers shared by the store's files (defined in store_read.cc).

@@ -31,6 +31,43 @@ TEST_F(StoreDelete, DeletedFileHasKeyAndIndexesButNoValue) {
   EXPECT_TRUE(get("/w").ok());  // the parent stays
 }
 
+// Writes remember directories they have seen (NodeTable::is_directory); every way a
+// directory goes away must make the next write below it create the directory again.
+TEST_F(StoreDelete, AWriteBelowARemovedDirectoryCreatesItAgain) {
+  ok(put("/d/sub/a", "1"));
+  ok(put("/d/sub/b", "2"));  // /d/sub is now a known directory
+  ok(del_with("/d", true, true));
+  Event e = ok(put("/d/sub/c", "3"));
+  auto sub = get("/d/sub");
+  ASSERT_TRUE(sub.ok()) << "the directory was not created again";
+  EXPECT_EQ(sub->node.created_index, e.node.created_index);
+  EXPECT_FALSE(get("/d/sub/a").ok());
+}
+
+TEST_F(StoreDelete, AWriteBelowAnExpiredDirectoryCreatesItAgain) {
+  Request dir = with_ttl(mkdir("/t"), 1);
+  ok(dir);
+  ok(put("/t/a", "1"));
+  ok(put("/t/b", "2"));
+  EXPECT_EQ(expire(kNow + 2 * kSecond).size(), 1u);
+  Event e = ok(put("/t/c", "3"));
+  auto t = get("/t");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->node.created_index, e.node.created_index);
+  EXPECT_EQ(t->node.expiration_ns, 0);  // a new, permanent directory
+}
+
+TEST_F(StoreDelete, AWriteAfterARestoreSeesTheRestoredDirectories) {
+  const std::string empty = store_->save_snapshot();
+  ok(put("/r/a", "1"));
+  ok(put("/r/b", "2"));
+  ASSERT_TRUE(store_->restore_snapshot(empty).ok());
+  Event e = ok(put("/r/c", "3"));
+  auto r = get("/r");
+  ASSERT_TRUE(r.ok()) << "the directory was not created again";
+  EXPECT_EQ(r->node.created_index, e.node.created_index);
+}
+
 struct DeleteRow {
   const char* name;
   bool dir;

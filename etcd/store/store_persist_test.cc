@@ -214,6 +214,56 @@ TEST_F(StorePersist, HasTtlKeysFollowsTheKeyspace) {
   EXPECT_FALSE(store->has_ttl_keys());
 }
 
+// What another connection (or this process after a crash) finds in the file.
+int64_t applied_index_on_disk(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE name = CAST('applied_index' AS BLOB)", -1,
+                               &stmt, nullptr),
+            SQLITE_OK);
+  const int64_t value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
+TEST_F(StorePersist, DeferredBatchesReachTheFileOnlyWhenFlushed) {
+  auto store = reopen();
+  store->defer_commits(true);
+  apply_batch(*store, {put("/a", "1")}, raft_);
+  store->flush();
+  EXPECT_EQ(applied_index_on_disk(path_), 1);
+  apply_batch(*store, {put("/b", "2")}, raft_);
+  apply_batch(*store, {put("/c", "3")}, raft_);
+  EXPECT_EQ(store->unflushed_batches(), 2u);
+  // This connection sees every ended batch; the file (what a crash leaves) does not yet.
+  EXPECT_EQ(store->applied_index(), Index(3));
+  EXPECT_TRUE(store->get("/c", false, false, kNow).ok());
+  EXPECT_EQ(applied_index_on_disk(path_), 1);
+  store->flush();
+  EXPECT_EQ(store->unflushed_batches(), 0u);
+  EXPECT_EQ(applied_index_on_disk(path_), 3);
+}
+
+TEST_F(StorePersist, SnapshotsAndCleanCloseFlushDeferredBatches) {
+  {
+    auto store = reopen();
+    store->defer_commits(true);
+    apply_batch(*store, {put("/a", "1")}, raft_);
+    const std::string image = store->save_snapshot();  // must include /a
+    EXPECT_EQ(applied_index_on_disk(path_), 1);
+    auto copy = Store::open(":memory:");
+    ASSERT_TRUE(copy.ok());
+    ASSERT_TRUE((*copy)->restore_snapshot(image).ok());
+    EXPECT_TRUE((*copy)->get("/a", false, false, kNow).ok());
+    apply_batch(*store, {put("/b", "2")}, raft_);
+  }
+  auto store = reopen();
+  EXPECT_EQ(store->applied_index(), Index(2));
+  EXPECT_TRUE(store->get("/b", false, false, kNow).ok());
+}
+
 TEST_F(StorePersist, OpenRefusesAFileThatIsNotAStore) {
   {
     std::ofstream out(path_);

@@ -38,9 +38,9 @@ std::optional<std::string> Store::compare_failure(const NodeRow& row, const Requ
 // index; a file on the way is error 104 naming that file.
 std::optional<StoreError> Store::make_parents(const std::string& clean, EtcdIndex next) {
   std::string parent(parent_path(clean));
-  if (auto row = nodes_.find(parent)) {
+  if (nodes_.is_directory(parent)) return std::nullopt;
+  if (nodes_.find(parent)) {
     // Every ancestor of an existing node is a directory, so this file is the first one.
-    if (row->dir) return std::nullopt;
     return error(ErrorCode::not_dir, parent);
   }
   bool missing = false;
@@ -62,11 +62,12 @@ std::optional<StoreError> Store::make_parents(const std::string& clean, EtcdInde
 // set. Does not publish.
 StoreResult<Event> Store::create_node(const std::string& clean, const Request& request,
                                       const std::string& value, bool replace, Action action,
-                                      const std::optional<NodeRow>& existing) {
+                                      const std::optional<NodeRow>& existing,
+                                      bool parent_is_dir) {
   if (clean == "/") return error(ErrorCode::root_read_only, "/");
   EtcdIndex next = index_ + 1;
   // An existing node's parents are directories (table invariant): nothing to make.
-  if (!existing) {
+  if (!existing && !parent_is_dir) {
     if (auto failed = make_parents(clean, next)) {
       ++stats_.sets_fail;  // etcd counts this failure as a failed set whatever the action
       return *failed;
@@ -88,13 +89,21 @@ StoreResult<Event> Store::create_node(const std::string& clean, const Request& r
 
 StoreResult<Event> Store::set(const Request& request) {
   std::string clean = clean_path(request.path);
-  auto found = lookup(clean);
-  if (!found && found.error().code != ErrorCode::key_not_found) return found.error();
-  std::optional<NodeRow> existing;
-  if (found) existing = std::move(found).value();
-  if (request.refresh && !existing) return found.error();
+  std::optional<NodeRow> existing = nodes_.find(clean);
+  bool parent_is_dir = false;
+  if (!existing && clean != "/") {
+    // The hot path (a new key in an existing directory) needs one lookup; anything else
+    // takes etcd's walk from the root, which names the error.
+    parent_is_dir = nodes_.is_directory(parent_path(clean));
+    if (!parent_is_dir) {
+      StoreError walked = walk_error(clean);
+      if (walked.code != ErrorCode::key_not_found || request.refresh) return walked;
+    } else if (request.refresh) {
+      return error(ErrorCode::key_not_found, clean);
+    }
+  }
   const std::string& value = request.refresh ? existing->value : request.value;
-  auto event = create_node(clean, request, value, true, Action::set, existing);
+  auto event = create_node(clean, request, value, true, Action::set, existing, parent_is_dir);
   if (!event) return event;
   event->refresh = request.refresh;
   publish(*event);
