@@ -1,5 +1,6 @@
 #include "bench/v2/snapshot_probe.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <ctime>
@@ -80,7 +81,9 @@ SnapshotTiming timing_of(const std::vector<Write>& writes, const SnapshotLine& l
   if (trigger->raft_index != line.index) {
     t.note = fmt::format("nearest write at raft index {}", trigger->raft_index);
   }
-  t.seconds = line.unix_s - trigger->received_unix_s;
+  // A member that snapshots within the apply logs it before the client has read the
+  // response: that is "no time at all", not a missing snapshot (negative means missing).
+  t.seconds = std::max(0.0, line.unix_s - trigger->received_unix_s);
   t.stall_s = 0;
   for (const auto& w : writes) {
     if (w.received_unix_s > trigger->received_unix_s) t.stall_s = std::max(t.stall_s, w.latency_s);

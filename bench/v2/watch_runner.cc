@@ -48,16 +48,19 @@ class FanOut {
 
  private:
   void arm(uint32_t w) {
-    const auto target = fmt::format("{}?wait=true&waitIndex={}", path_, index_ + 1);
+    // The event may reach a watcher before the writer has read its own response, so the
+    // watcher checks against the index it waits for, not the one write() records.
+    const uint64_t wait_index = index_ + 1;
+    const auto target = fmt::format("{}?wait=true&waitIndex={}", path_, wait_index);
     connections_[w]->exchange_streamed(
         fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\n\r\n", target, hosts_[w]),
         [this](boost::system::error_code ec) {
           if (!ec) ++armed_;
         },
-        [this](boost::system::error_code ec, const HttpResponse& r) {
+        [this, wait_index](boost::system::error_code ec, const HttpResponse& r) {
           last_seen_ = std::max(last_seen_, Clock::now());
           ++seen_;
-          if (ec || r.status != 200 || node_modified_index(r.body) != index_) {
+          if (ec || r.status != 200 || node_modified_index(r.body) != wait_index) {
             ++result_.errors;
             if (result_.first_error.empty()) {
               result_.first_error = ec ? ec.message() : fmt::format("HTTP {}: {}", r.status, r.body);
@@ -87,6 +90,8 @@ class FanOut {
     const auto deadline = Clock::now() + std::chrono::seconds(30);
     while (!pred()) {
       if (Clock::now() >= deadline) return false;
+      // Running out of work stops an io_context; new work needs it restarted.
+      if (io_.stopped()) io_.restart();
       io_.run_one_for(std::chrono::milliseconds(100));
     }
     return true;

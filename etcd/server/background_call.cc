@@ -34,6 +34,15 @@ Result<void> BackgroundCall::wait() {
   return result;
 }
 
+std::optional<Result<void>> BackgroundCall::poll() {
+  std::lock_guard lock(mutex_);
+  ETCD_ASSERT(call_ || result_, "BackgroundCall::poll without start");
+  if (!result_) return std::nullopt;
+  std::optional<Result<void>> result = std::move(result_);
+  result_.reset();
+  return result;
+}
+
 void BackgroundCall::run() {
   std::unique_lock lock(mutex_);
   for (;;) {

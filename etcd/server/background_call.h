@@ -24,6 +24,8 @@ class BackgroundCall {
   void start(std::function<Result<void>()> call);
   // The running call's result once it has returned.
   Result<void> wait();
+  // The result if the call has returned (collecting it), else nothing.
+  std::optional<Result<void>> poll();
 
  private:
   void run();

@@ -14,6 +14,11 @@ namespace {
 // transaction never holds more entries than this (a crash replays them from the WAL).
 constexpr int64_t kStoreFlushIntervalNs = 100'000'000;
 constexpr uint64_t kStoreFlushEntries = 10'000;
+// SQLite's own auto-checkpoint size (4 MiB of pages) starts a background checkpoint; the
+// WAL restarts from its beginning after the next FULL one (every compaction snapshot),
+// or after one forced here if the WAL grows this large without (--snapshot-count huge).
+constexpr int kCheckpointFrames = 1000;
+constexpr int kForceFullCheckpointFrames = 16384;
 
 }  // namespace
 
@@ -31,6 +36,32 @@ void ServerCore::maybe_flush_store() {
   if (options_.metrics) {
     options_.metrics->backend_commit_seconds.observe(
         static_cast<double>(last_flush_ns_ - start) / 1e9);
+  }
+  maybe_checkpoint_store();
+}
+
+void ServerCore::maybe_checkpoint_store() {
+  if (!checkpointer_) return;
+  if (checkpointing_) {
+    auto done = checkpoint_call_.poll();
+    if (!done) return;
+    checkpointing_ = false;
+    if (!done->ok()) spdlog::warn("store: background checkpoint: {}", done->error().message);
+  }
+  const int frames = store_->wal_frames();
+  if (frames >= kForceFullCheckpointFrames) {
+    store_->make_durable();
+  } else if (frames >= kCheckpointFrames) {
+    checkpointing_ = true;
+    checkpoint_call_.start([checkpointer = checkpointer_.get()] { return checkpointer->checkpoint(); });
+  }
+}
+
+void ServerCore::wait_for_store_checkpoint() {
+  if (!checkpointing_) return;
+  checkpointing_ = false;
+  if (auto done = checkpoint_call_.wait(); !done.ok()) {
+    spdlog::warn("store: background checkpoint: {}", done.error().message);
   }
 }
 

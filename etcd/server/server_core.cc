@@ -56,6 +56,11 @@ ServerCore::ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network
       // (a stale "quorum" read, found by tests/cluster faults.py seed 2 round 11, 5 members).
       last_read_id_(initial_request_id(options_.id, clock)) {
   store_->defer_commits(true);
+  if (auto detached = store_->detach_checkpoints(); detached.ok()) {
+    checkpointer_ = std::move(detached).value();
+  } else {
+    spdlog::warn("store: checkpoints stay in the commit path: {}", detached.error().message);
+  }
   flushed_index_ = applied_index_;
   last_flush_ns_ = clock_.steady_ns();
   if (!disk.bootstrap_peers.empty()) {

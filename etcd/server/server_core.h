@@ -166,6 +166,10 @@ class ServerCore {
   raft::Message rebuild_snapshot_message(raft::Message message);
   void apply_entries(std::span<const raft::Entry> entries);
   void maybe_flush_store();
+  void maybe_checkpoint_store();
+  // Before anything that needs the store's database file to itself (FULL checkpoint,
+  // restore): lets a background checkpoint finish.
+  void wait_for_store_checkpoint();
   // Returns whether the membership changed.
   bool apply_normal(const raft::Entry& entry);
   void apply_conf_change(const raft::Entry& entry);
@@ -197,6 +201,10 @@ class ServerCore {
   std::unique_ptr<wal::Snapshotter> snapshotter_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<raft::MemoryStorage> storage_;
+  // Copies the store's SQLite WAL into its database off the strand (nullptr: in memory).
+  std::unique_ptr<store::Checkpointer> checkpointer_;
+  BackgroundCall checkpoint_call_;
+  bool checkpointing_ = false;
   raft::RawNode node_;
   Membership membership_;
   std::map<NodeId, std::vector<std::string>> seed_peers_;  // see DiskState::seed_peers

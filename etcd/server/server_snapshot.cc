@@ -22,6 +22,7 @@ void ServerCore::take_snapshot() {
   const Index index = applied_index_;
   const Term term = term_of(index);
   // The marker promises "state up to index is durable": make the database so first.
+  wait_for_store_checkpoint();
   store_->make_durable();
   const raft::SnapshotMetadata metadata{index, term, conf_state_};
   if (auto saved = snapshotter_->save(raft::Snapshot{metadata, ""}); !saved.ok()) {
@@ -64,6 +65,7 @@ void ServerCore::install_snapshot(const raft::Snapshot& snapshot) {
   const auto& metadata = snapshot.metadata;
   spdlog::info("installing snapshot at index {} (term {}) from the leader", metadata.index.value,
                metadata.term.value);
+  wait_for_store_checkpoint();
   if (auto restored = store_->restore_snapshot(snapshot.data); !restored.ok()) {
     fatal("restoring the store from a snapshot", restored.error());
   }

@@ -157,6 +157,56 @@ Database::~Database() {
   sqlite3_close_v2(db_);
 }
 
+void Database::stop_auto_checkpoint() {
+  // The hook replaces SQLite's auto-checkpoint (which is itself a WAL hook).
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Database*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
+  // A FULL checkpoint may meet the other connection's PASSIVE one: wait for it.
+  sqlite3_busy_timeout(db_, 10'000);
+}
+
+void Database::checkpoint_full() {
+  int log_frames = 0;
+  int copied_frames = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_FULL, &log_frames, &copied_frames);
+  if (rc != SQLITE_OK) sqlite_fatal(db_, "wal_checkpoint(FULL)");
+  if (copied_frames != log_frames) {
+    // A reader we do not have held frames back: the promise "durable" would be false.
+    sqlite_fatal(db_, "wal_checkpoint(FULL) left frames behind");
+  }
+  wal_frames_ = 0;
+}
+
+Result<std::unique_ptr<Checkpointer>> Checkpointer::open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  SqlitePtr db(raw);
+  if (rc != SQLITE_OK) return sqlite_error(raw, "open " + path + " for checkpoints");
+  // The checkpointing connection's setting decides whether a checkpoint syncs.
+  if (sqlite3_exec(db.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return sqlite_error(db.get(), "open " + path + " for checkpoints");
+  }
+  return std::unique_ptr<Checkpointer>(new Checkpointer(db.release()));
+}
+
+Checkpointer::~Checkpointer() {
+  sqlite3_close_v2(db_);
+}
+
+Result<void> Checkpointer::checkpoint() {
+  const int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  // BUSY: the owner runs a FULL checkpoint right now, which does this work too.
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) return sqlite_error(db_, "wal_checkpoint(PASSIVE)");
+  return Ok{};
+}
+
 void Database::exec(std::string_view sql) {
   std::string text(sql);
   if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {

@@ -87,8 +87,35 @@ class Database {
   // changes on error. Must not be called inside a transaction.
   Result<void> replace_with(std::string_view bytes, const ImageCheck& check);
 
+  // Leaves WAL checkpoints to another connection (see Checkpointer): commits no longer
+  // copy the WAL into the database file. Counts the WAL's frames after each commit.
+  void stop_auto_checkpoint();
+  // Frames in the WAL after the last commit (0 until stop_auto_checkpoint()).
+  int wal_frames() const { return wal_frames_; }
+  // A FULL checkpoint: every committed transaction is in the database file, synced.
+  // Waits (up to a few seconds) for another connection's checkpoint; aborts on error.
+  void checkpoint_full();
+
  private:
   explicit Database(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  int wal_frames_ = 0;
+};
+
+// A second connection to a store database that only copies its WAL into the database
+// file (PASSIVE: never waits for, nor blocks, the writer). Owned by the store's owner,
+// used from one thread at a time, typically a background one.
+class Checkpointer {
+ public:
+  static Result<std::unique_ptr<Checkpointer>> open(const std::string& path);
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  Result<void> checkpoint();
+
+ private:
+  explicit Checkpointer(sqlite3* db) : db_(db) {}
   sqlite3* db_;
 };
 

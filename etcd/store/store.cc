@@ -83,13 +83,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& db_path) {
   if (auto checked = check_store_image(handle); !checked) {
     return Error{"open " + db_path + ": " + checked.error().message};
   }
-  std::unique_ptr<Store> store(new Store(std::move(db).value()));
+  std::unique_ptr<Store> store(new Store(std::move(db).value(), db_path));
   store->load_meta();
   return store;
 }
 
-Store::Store(std::unique_ptr<Database> db)
+Store::Store(std::unique_ptr<Database> db, std::string path)
     : db_(std::move(db)),
+      path_(std::move(path)),
       nodes_(*db_),
       history_(*db_),
       begin_(db_->handle(), "BEGIN"),
@@ -290,7 +291,14 @@ std::optional<std::string> Store::meta(std::string_view name) {
 void Store::make_durable() {
   ETCD_ASSERT(!in_batch_, "make_durable inside a batch");
   flush();
-  db_->exec("PRAGMA wal_checkpoint(FULL)");
+  db_->checkpoint_full();
+}
+
+Result<std::unique_ptr<Checkpointer>> Store::detach_checkpoints() {
+  if (path_ == ":memory:") return std::unique_ptr<Checkpointer>();
+  auto checkpointer = Checkpointer::open(path_);
+  if (checkpointer) db_->stop_auto_checkpoint();
+  return checkpointer;
 }
 
 std::string Store::save_snapshot() {

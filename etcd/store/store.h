@@ -80,6 +80,11 @@ class Store {
   void flush();
   // Batches ended since the last SQLite commit.
   uint64_t unflushed_batches() const { return unflushed_batches_; }
+  // Hands WAL checkpoints to a Checkpointer on the same file, so a commit never stalls on
+  // copying the WAL into the database (the caller runs checkpoint() when wal_frames()
+  // grows, off its own thread). nullptr for an in-memory store.
+  Result<std::unique_ptr<Checkpointer>> detach_checkpoints();
+  int wal_frames() const { return db_->wal_frames(); }
   // Counts a write etcd keeps in its v2 store outside the keyspace (membership under /0):
   // the etcd index advances with no key and no event (so a fresh cluster's index is not 0,
   // as with etcd). Precondition: a batch is open.
@@ -125,7 +130,7 @@ class Store {
   Result<void> restore_snapshot(std::string_view bytes);
 
  private:
-  explicit Store(std::unique_ptr<Database> db);
+  Store(std::unique_ptr<Database> db, std::string path);
 
   StoreResult<Event> dispatch(Operation op, const Request& request);
   void count(Operation op, bool ok);
@@ -161,6 +166,7 @@ class Store {
   Event expire_one(const NodeRow& row, int64_t now_ns);
 
   std::unique_ptr<Database> db_;
+  std::string path_;
   NodeTable nodes_;
   EventHistory history_;
   WatcherHub hub_;

@@ -264,6 +264,33 @@ TEST_F(StorePersist, SnapshotsAndCleanCloseFlushDeferredBatches) {
   EXPECT_TRUE(store->get("/b", false, false, kNow).ok());
 }
 
+TEST_F(StorePersist, ADetachedCheckpointerCopiesTheWalAndAFullCheckpointRestartsIt) {
+  auto memory = Store::open(":memory:");
+  ASSERT_TRUE(memory.ok());
+  auto none = (*memory)->detach_checkpoints();
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, nullptr) << "an in-memory store has no WAL";
+
+  auto store = reopen();
+  auto checkpointer = store->detach_checkpoints();
+  ASSERT_TRUE(checkpointer.ok()) << checkpointer.error().message;
+  ASSERT_NE(*checkpointer, nullptr);
+  const std::string value(3000, 'v');  // about a page per key
+  for (int batch = 0; batch < 20; ++batch) {
+    std::vector<Request> requests;
+    for (int k = 0; k < 10; ++k) requests.push_back(put("/k/" + std::to_string(batch * 10 + k), value));
+    apply_batch(*store, requests, raft_);
+  }
+  const int grown = store->wal_frames();
+  EXPECT_GT(grown, 150) << "commits no longer checkpoint by themselves";
+  ASSERT_TRUE((*checkpointer)->checkpoint().ok());
+  EXPECT_EQ(applied_index_on_disk(path_), static_cast<int64_t>(raft_));
+  store->make_durable();
+  apply_batch(*store, {put("/after", "1")}, raft_);
+  EXPECT_LT(store->wal_frames(), 10) << "the WAL starts over after a FULL checkpoint";
+  EXPECT_EQ(applied_index_on_disk(path_), static_cast<int64_t>(raft_));
+}
+
 TEST_F(StorePersist, OpenRefusesAFileThatIsNotAStore) {
   {
     std::ofstream out(path_);

@@ -7,6 +7,7 @@
 #include "etcd/transport/dial.h"
 #include "etcd/transport/inbound_connection.h"
 #include "etcd/transport/message_batch.h"
+#include "etcd/transport/outbound_stream.h"
 #include "etcd/transport/wire.h"
 
 namespace etcd::transport {
@@ -78,6 +79,7 @@ awaitable<void> serve_raft_stream(InboundContext& context, Stream& stream,
                  describe(ec));
   } else {
     spdlog::info("{}: raft stream from {} accepted", peer, context.remote);
+    if (auto back = context.core->find_peer(from)) back->redial_now();
     const std::string reason = co_await read_batches(*context.core, ws, from);
     spdlog::info("{}: raft stream from {} ended: {}", peer, context.remote, reason);
   }

@@ -66,6 +66,14 @@ void OutboundStream::set_urls(std::vector<PeerUrl> urls) {
   });
 }
 
+void OutboundStream::redial_now() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->stopped_ || !self->session_url_.empty()) return;
+    self->backoff_.reset();
+    self->retry_.cancel();
+  });
+}
+
 void OutboundStream::stop() {
   asio::post(strand_, [self = shared_from_this()] {
     self->stopped_ = true;

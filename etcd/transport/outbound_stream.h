@@ -34,6 +34,10 @@ class OutboundStream : public std::enable_shared_from_this<OutboundStream> {
   void enqueue(std::vector<raft::Message> messages);
   // The next dial uses these; a live connection to a URL not listed is closed.
   void set_urls(std::vector<PeerUrl> urls);
+  // The peer just opened a stream to us, so it is up: when waiting to redial after a
+  // failure, dial now instead of after the backoff (a restarted member is caught up in
+  // milliseconds, not after seconds of grown backoff).
+  void redial_now();
   // Drops the queue, closes the connection and ends the dial loop. Idempotent.
   void stop();
 

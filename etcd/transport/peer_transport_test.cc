@@ -124,6 +124,27 @@ TEST_F(PeerTransportTest, ReconnectsAfterThePeerRestarts) {
   EXPECT_GE(a->transport().stats().streams_connected, 2u);
 }
 
+TEST_F(PeerTransportTest, APeerThatComesBackIsRedialedWithoutWaitingOutTheBackoff) {
+  auto options_a = member_options(1);
+  options_a.backoff_initial = std::chrono::minutes(1);  // a redial by backoff never comes
+  options_a.backoff_max = std::chrono::minutes(1);
+  auto a = started(options_a);
+  auto b = started(member_options(2));
+  link(*a, *b);
+  await_stream(*a, *b);
+  const std::string b_url = b->url();
+  b.reset();
+  ASSERT_TRUE(a->inbox().wait([](Inbox& in) { return in.unreachable[NodeId(2)] >= 1; }));
+  auto options_b = member_options(2);
+  options_b.listen_urls = {b_url};
+  b = started(options_b);
+  b->transport().add_peer(a->id(), {a->url()});
+  await_stream(*b, *a);  // b's stream to a tells a that b is back
+  send_numbered(*a, NodeId(2), 300, 1, 1);
+  EXPECT_TRUE(b->inbox().wait([](Inbox& in) { return has_index(in, 300); }))
+      << "a still waits out its one-minute backoff";
+}
+
 TEST_F(PeerTransportTest, RefusesAStreamFromAnotherCluster) {
   auto a = started(member_options(1, 0xaaaa));
   auto b = started(member_options(2, 0xbbbb));
