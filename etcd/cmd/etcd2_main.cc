@@ -110,7 +110,7 @@ int run_member(const etcd::cmd::Config& config) {
   }
   auto& member = **server;
   member.on_ready(notify_ready);
-  serve_until_signalled([&member] { member.stop(); }, [&member] { member.wait(); });
+  serve_until_signalled([&member] { member.stop_gracefully(); }, [&member] { member.wait(); });
   spdlog::info("member {:x} stopped", member.id().value);
   return 0;
 }

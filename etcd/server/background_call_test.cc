@@ -24,6 +24,22 @@ TEST(BackgroundCall, RunsEachCallOnItsOwnThreadAndReturnsItsResult) {
   EXPECT_EQ(failed.error().message, "disk on fire");
 }
 
+TEST(BackgroundCall, AnInlineCallRunsOnTheCallerAndIsCollectedTheSameWay) {
+  BackgroundCall call;
+  const auto caller = std::this_thread::get_id();
+  std::thread::id ran_on;
+  call.start_inline([&] {
+    ran_on = std::this_thread::get_id();
+    return Result<void>(Error{"inline failure"});
+  });
+  EXPECT_EQ(ran_on, caller);
+  auto result = call.poll();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_FALSE(result->ok());
+  call.start([] { return Result<void>(Ok{}); });  // usable again afterwards
+  EXPECT_TRUE(call.wait().ok());
+}
+
 TEST(BackgroundCall, TheCallerWorksWhileTheCallRuns) {
   BackgroundCall call;
   std::atomic<bool> release{false};

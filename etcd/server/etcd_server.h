@@ -53,6 +53,10 @@ class EtcdServer final : public api::Backend {
   void wait();
   // Begins shutdown (idempotent, any thread); wait() then returns once it is complete.
   void stop();
+  // SIGTERM: a leader first hands leadership to its most caught-up voter (as etcd does), so
+  // the cluster does not wait an election timeout for it; then stop(). Bounded by one
+  // election timeout.
+  void stop_gracefully();
   // Called once the member is published and can serve (for sd_notify READY=1).
   void on_ready(std::function<void()> callback);
 
@@ -84,11 +88,18 @@ class EtcdServer final : public api::Backend {
   Result<void> open(Bootstrapped booted);
   Result<void> listen();
   void schedule_tick();
+  void await_hand_over(std::chrono::steady_clock::time_point deadline);
   void schedule_sync();
   template <typename F>
   void on_strand(F&& f) {
-    boost::asio::post(strand_, std::forward<F>(f));
+    queued_on_strand_.fetch_add(1, std::memory_order_relaxed);
+    boost::asio::post(strand_, [this, f = std::forward<F>(f)]() mutable {
+      queued_on_strand_.fetch_sub(1, std::memory_order_relaxed);
+      f();
+    });
   }
+  // The core asks for its Ready loop: batched behind whatever is queued, at once if idle.
+  void schedule_ready();
   api::IndexHeaders headers() const;  // strand only
   transport::PeerHttpResponse peer_http(const transport::PeerHttpRequest& request);
   void set_members_json(std::string json);
@@ -106,6 +117,7 @@ class EtcdServer final : public api::Backend {
   boost::asio::io_context io_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer stop_timer_;  // stop_gracefully: waits for the hand-over
   boost::asio::steady_timer sync_timer_;
   ServerMetrics metrics_;
   std::unique_ptr<NetworkAdapter> network_;
@@ -121,6 +133,7 @@ class EtcdServer final : public api::Backend {
   int64_t start_time_ns_ = 0;
   int64_t leader_since_ns_ = 0;  // strand only
   std::atomic<bool> stopped_{false};
+  std::atomic<int> queued_on_strand_{0};  // on_strand() handlers posted, not yet started
   std::function<void()> on_ready_;
   std::mutex members_json_mutex_;
   std::string members_json_;  // GET /members on the peer port, kept current by the strand

@@ -69,6 +69,12 @@ ServerCore::ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network
   }
   sync_peers();
   run_ready_loop();
+  // etcd's initial election tick advance: a member that is the only voter has nobody to
+  // wait for, so it elects itself now instead of after an election timeout.
+  if (conf_state_.voters == std::vector<NodeId>{options_.id} && conf_state_.learners.empty()) {
+    node_.campaign();
+    run_ready_loop();
+  }
 }
 
 ServerCore::~ServerCore() {
@@ -270,7 +276,8 @@ void ServerCore::persist_send_apply(raft::Ready& ready) {
   size_t early = 0;
   while (early < committed.size() && committed[early].index <= durable)
     ++early;
-  const bool syncing = write_wal(ready);
+  // Handing the fsync to the other thread costs a wake-up: only worth it with work to overlap.
+  const bool syncing = write_wal(ready, /*sync_in_background=*/early > 0);
   apply_entries(committed.first(early));
   if (syncing) finish_wal_sync();
   update_raft_storage(ready);
@@ -286,18 +293,22 @@ bool ServerCore::changes_term_or_vote(const raft::Ready& ready) const {
 
 void ServerCore::persist(const raft::Ready& ready) {
   if (ready.snapshot) install_snapshot(*ready.snapshot);
-  if (write_wal(ready)) finish_wal_sync();
+  if (write_wal(ready, /*sync_in_background=*/false)) finish_wal_sync();
   update_raft_storage(ready);
 }
 
-bool ServerCore::write_wal(const raft::Ready& ready) {
+bool ServerCore::write_wal(const raft::Ready& ready, bool sync_in_background) {
   if (!ready.hard_state && ready.entries_to_persist.empty()) return false;
   auto saved = wal_->save(ready.hard_state.value_or(raft::HardState{}), ready.entries_to_persist,
                           /*must_sync=*/false);
   if (!saved.ok()) fatal("writing the WAL", saved.error());
   if (!ready.must_sync) return false;
   wal_sync_started_ns_ = clock_.steady_ns();
-  wal_sync_.start([this] { return wal_->sync(); });
+  if (!sync_in_background) {
+    wal_sync_.start_inline([this] { return wal_->sync(); });
+  } else {
+    wal_sync_.start([this] { return wal_->sync(); });
+  }
   return true;
 }
 

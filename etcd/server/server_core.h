@@ -111,6 +111,9 @@ class ServerCore {
   // Leader: promote a learner that has published its name and caught up (issue 6: a new
   // member joins as a learner so it never costs the cluster its quorum while it catches up).
   void maybe_promote_learners();
+  // Stopping: a leader asks its most caught-up voter to take over. False when this member
+  // does not lead or no voter can take over (then it just stops).
+  bool hand_over_leadership();
   // A peer refused our stream because it applied our removal: stop even if raft never
   // delivered the removal to us (the leader stops replicating to a removed member).
   void removed_by_peer(NodeId peer);
@@ -157,7 +160,7 @@ class ServerCore {
   void persist(const raft::Ready& ready);
   // Writes the Ready's hard state and entries; true when an fsync was started, which
   // finish_wal_sync() must collect before the next WAL use.
-  bool write_wal(const raft::Ready& ready);
+  bool write_wal(const raft::Ready& ready, bool sync_in_background);
   void finish_wal_sync();
   void update_raft_storage(const raft::Ready& ready);
   bool changes_term_or_vote(const raft::Ready& ready) const;

@@ -393,6 +393,7 @@ TEST_F(ServerCoreTest, ForceNewClusterRestartsOneMemberWithItsData) {
   // A plain restart afterwards stays a one-member cluster.
   crash(1);
   start(1);
+  EXPECT_TRUE(members_[1].core->is_leader()) << "the sole voter elects itself without a timeout";
   tick(30);
   EXPECT_TRUE(members_[1].core->is_leader());
   EXPECT_EQ(value(*members_[1].core, "/after"), "recovery");

@@ -51,6 +51,16 @@ void ServerCore::remove_member(NodeId id, MemberCallback done) {
   propose_conf_change(cc, *member, std::move(done));
 }
 
+bool ServerCore::hand_over_leadership() {
+  if (!is_leader()) return false;
+  const NodeId to = transfer_target();
+  if (to == kNoNode) return false;
+  spdlog::info("stopping: handing leadership to {:x} first", to.value);
+  node_.transfer_leader(to);
+  ready_wanted();
+  return true;
+}
+
 NodeId ServerCore::transfer_target() const {
   if (!is_leader()) {
     const Member* self = membership_.find(options_.id);

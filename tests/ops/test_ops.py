@@ -6,6 +6,7 @@ Run: /usr/bin/python3 tests/ops/test_ops.py --binary build/etcd/cmd/etcd2 [-k na
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import unittest
@@ -250,6 +251,27 @@ class Membership(OpsCase):
             st, got = m.get("/through-the-newcomer")
             self.assertEqual(st, 200)
             self.assertEqual(got["node"]["modifiedIndex"], index, m.name)
+
+
+
+class GracefulStop(OpsCase):
+    def test_a_stopping_leader_hands_leadership_over_first(self):
+        members, _ = self.box.static_cluster(3)
+        leader = wait_until(lambda: self.leader_of(members), 30, "a leader")
+        others = [m for m in members if m is not leader]
+        seen = {m.name: len(m.log()) for m in others}
+        os.killpg(leader.proc.pid, signal.SIGTERM)
+        self.assertEqual(leader.wait_exit(), 0)
+        self.assertIn("stopping: handing leadership to", leader.log())
+        self.assertNotIn("leadership was not handed over", leader.log())
+        new_leader = wait_until(lambda: self.leader_of(others), 30, "a new leader")
+        # Handed over (raft's timeout_now), not won after an election timeout without a
+        # leader, which starts with a pre-vote round.
+        since = {m.name: m.log()[seen[m.name]:] for m in others}
+        self.assertIn("received timeout_now", since[new_leader.name])
+        for m in others:
+            self.assertNotIn("became pre-candidate", since[m.name], m.name)
+        self.assertEqual(new_leader.put("/after", "1")[0], 201)
 
 
 if __name__ == "__main__":
