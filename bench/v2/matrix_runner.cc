@@ -110,8 +110,18 @@ RunResult MatrixRunner::run_once(ServerKind kind, const CellResult& cell, int re
   ServerCluster& cluster = *clusters_.at(kind);
   const std::string tag = fmt::format("r{}", ++run_counter_);
   if (cell.workload == Workload::watch) {
-    WatchPlan plan{.endpoints = cluster.client_endpoints(), .watchers = options_.watchers,
-                   .measure_s = options_.seconds, .run_tag = tag, .server_pids = cluster.pids()};
+    WatchPlan plan{.endpoints = cluster.client_endpoints(),
+                   .watchers = options_.watchers,
+                   .client_threads = std::max<uint32_t>(2, options_.client_threads),
+                   .measure_s = options_.seconds,
+                   .run_tag = tag,
+                   .server_pids = cluster.pids()};
+    if (!options_.hook_start.empty()) {
+      plan.on_window_start = [this, &cluster] { run_hook(options_.hook_start, cluster); };
+    }
+    if (!options_.hook_end.empty()) {
+      plan.on_window_end = [this, &cluster] { run_hook(options_.hook_end, cluster); };
+    }
     return run_watch(plan);
   }
   LoadPlan plan{.workload = cell.workload,

@@ -8,11 +8,14 @@
 // watcher has the event); `ops` counts delivered events, so ops/s is notifications per
 // second including re-arming. CPU is sampled over all rounds.
 //
-// Thread: runs on the calling thread.
+// Threads: the watchers are split over `client_threads` shards, each with its own
+// io_context and a thread per phase (arm, collect), so one client thread reading every
+// response does not bound the fan-out time; the writer runs on the calling thread.
 #pragma once
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,11 +26,14 @@ namespace bench {
 struct WatchPlan {
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;
   uint32_t watchers = 1000;
+  uint32_t client_threads = 2;
   double measure_s = 5;
   uint32_t rounds_min = 3;
   uint32_t rounds_max = 200;
   std::string run_tag;
   std::vector<pid_t> server_pids;
+  std::function<void()> on_window_start;  // --hook-start / --hook-end (profiling)
+  std::function<void()> on_window_end;
 };
 
 RunResult run_watch(const WatchPlan& plan);

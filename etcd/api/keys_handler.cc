@@ -56,8 +56,8 @@ void start_watch(Backend& backend, const Cors& cors, const ExchangePtr& ex,
   };
   const bool stream = req.stream;
   callbacks.on_event = [ex, stream](std::shared_ptr<const store::Event> event) {
-    ex->write_chunk(render_event(*event));
-    if (!stream) ex->end_stream();
+    if (stream) return ex->write_chunk(render_event(*event));
+    ex->end_stream_with(render_event(*event));
   };
   callbacks.on_end = [ex] { ex->end_stream(); };
   CancelWatch cancel = backend.watch(req, std::move(callbacks));

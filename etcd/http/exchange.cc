@@ -35,6 +35,14 @@ void Exchange::end_stream() {
   if (auto s = session_.lock()) s->post_complete(this, std::string(kLastChunk), true);
 }
 
+void Exchange::end_stream_with(std::string data) {
+  if (data.empty()) return end_stream();
+  if (completed_.exchange(true)) return;
+  if (auto s = session_.lock()) {
+    s->post_complete(this, serialize_chunk(data) + std::string(kLastChunk), true);
+  }
+}
+
 void Exchange::on_abort(std::function<void()> callback) {
   {
     std::lock_guard lock(mutex_);

@@ -28,6 +28,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void begin_stream(Response head);
   void write_chunk(std::string data);
   void end_stream();
+  // A last chunk and the end of the stream in one write (a long-poll watch's one event).
+  void end_stream_with(std::string data);
 
   // Called at most once, on an arbitrary thread, if the client goes away (or the server
   // stops) before the exchange completed. Set it before waiting on anything.

@@ -97,6 +97,21 @@ TEST_F(HttpServerTest, StreamsChunks) {
   EXPECT_EQ(res[bhttp::field::transfer_encoding], "chunked");
 }
 
+TEST_F(HttpServerTest, EndsAStreamWithItsLastChunkAndKeepsTheConnection) {
+  start([](std::shared_ptr<Exchange> e) {
+    e->begin_stream(Response{.status = 200});
+    e->end_stream_with("event\n");
+    e->write_chunk("too late\n");  // the stream is over: ignored
+  });
+  auto s = connect();
+  send(s, "GET /watch HTTP/1.1\r\nHost: x\r\n\r\nGET /again HTTP/1.1\r\nHost: x\r\n\r\n");
+  beast::flat_buffer buffer;
+  auto first = read_response(s, buffer);
+  EXPECT_EQ(first.body(), "event\n");
+  auto second = read_response(s, buffer);  // the connection is still usable
+  EXPECT_EQ(second.body(), "event\n");
+}
+
 TEST_F(HttpServerTest, ClientHangingUpAbortsTheExchange) {
   std::promise<void> aborted;
   start([&](std::shared_ptr<Exchange> e) { e->on_abort([&] { aborted.set_value(); }); });

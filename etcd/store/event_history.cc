@@ -22,7 +22,9 @@ EventHistory::EventHistory(Database& db)
               "INSERT OR REPLACE INTO events (idx, key, refresh, dir_key, body) "
               "VALUES (?1, ?2, ?3, ?4, ?5)"),
       trim_(db.handle(), "DELETE FROM events WHERE idx <= ?1"),
-      bounds_(db.handle(), "SELECT min(idx), max(idx) FROM events"),
+      // Two subqueries: SQLite answers a lone min() or max() of the key from the b-tree
+      // edge, but "SELECT min(idx), max(idx)" scans the whole table.
+      bounds_(db.handle(), "SELECT (SELECT min(idx) FROM events), (SELECT max(idx) FROM events)"),
       scan_(db.handle(),
             "SELECT key, refresh, dir_key, body FROM events WHERE idx >= ?1 ORDER BY idx") {}
 
