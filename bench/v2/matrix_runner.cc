@@ -116,12 +116,8 @@ RunResult MatrixRunner::run_once(ServerKind kind, const CellResult& cell, int re
                    .measure_s = options_.seconds,
                    .run_tag = tag,
                    .server_pids = cluster.pids()};
-    if (!options_.hook_start.empty()) {
-      plan.on_window_start = [this, &cluster] { run_hook(options_.hook_start, cluster); };
-    }
-    if (!options_.hook_end.empty()) {
-      plan.on_window_end = [this, &cluster] { run_hook(options_.hook_end, cluster); };
-    }
+    plan.on_window_start = hook(options_.hook_start, cluster);
+    plan.on_window_end = hook(options_.hook_end, cluster);
     return run_watch(plan);
   }
   LoadPlan plan{.workload = cell.workload,
@@ -132,14 +128,16 @@ RunResult MatrixRunner::run_once(ServerKind kind, const CellResult& cell, int re
                 .measure_s = options_.seconds,
                 .run_tag = tag,
                 .server_pids = cluster.pids()};
-  if (!options_.hook_start.empty()) {
-    plan.on_window_start = [this, &cluster] { run_hook(options_.hook_start, cluster); };
-  }
-  if (!options_.hook_end.empty()) {
-    plan.on_window_end = [this, &cluster] { run_hook(options_.hook_end, cluster); };
-  }
+  plan.on_window_start = hook(options_.hook_start, cluster);
+  plan.on_window_end = hook(options_.hook_end, cluster);
   (void)repetition;
   return run_load(plan);
+}
+
+std::function<void()> MatrixRunner::hook(const std::string& command,
+                                         const ServerCluster& cluster) const {
+  if (command.empty()) return {};
+  return [this, &command, &cluster] { run_hook(command, cluster); };
 }
 
 void MatrixRunner::run_hook(const std::string& command, const ServerCluster& cluster) const {

@@ -7,6 +7,7 @@
 // Thread: main thread only.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -35,6 +36,8 @@ class MatrixRunner {
   void run_cells(int members, std::vector<CellResult>& cells);
   RunResult run_once(ServerKind kind, const CellResult& cell, int repetition);
   void run_hook(const std::string& command, const ServerCluster& cluster) const;
+  // --hook-start/--hook-end as a window callback; empty when the option is not set.
+  std::function<void()> hook(const std::string& command, const ServerCluster& cluster) const;
 
   const BenchOptions& options_;
   std::map<ServerKind, std::unique_ptr<ServerCluster>> clusters_;
