@@ -147,8 +147,8 @@ class ServerCore {
   std::function<void(const Membership&)> on_membership_change;
 
   // Group commit: when set, inputs only ask the host (once until it answers) to call
-  // process_ready() later, so every proposal and message that arrives meanwhile shares one
-  // Ready, one WAL fsync and one SQLite transaction.
+  // process_ready(), which it does after the input already queued behind this one, so they
+  // share one Ready, one WAL fsync and one store batch (or at once when none is queued).
   std::function<void()> schedule_ready;
   void process_ready();
 
