@@ -37,10 +37,12 @@ void EventHistory::add(const Event& event) {
   if (!dir_key.empty()) insert_.bind(4, dir_key);
   insert_.bind(5, body);
   insert_.run();
-  if (index > kCapacity) {
-    trim_.bind(1, index - kCapacity);
-    trim_.run();
-  }
+}
+
+void EventHistory::trim(EtcdIndex current) {
+  if (current.value <= kCapacity) return;
+  trim_.bind(1, current.value - kCapacity);
+  trim_.run();
 }
 
 std::optional<EtcdIndex> EventHistory::oldest() {

@@ -3,7 +3,8 @@
 // EventHistory). Written in the same transaction as the write that produced the event.
 //
 // Invariant: every store index in (current - kCapacity, current] has exactly one event,
-// because every v2 write bumps the index by one and records one event (refreshes too).
+// because every v2 write bumps the index by one and records one event (refreshes too);
+// older events go at the end of each batch (Store::commit_batch calls trim()).
 // Owner thread only (the Store's).
 #pragma once
 
@@ -24,9 +25,11 @@ class EventHistory {
   // The schema must exist (Store creates it before constructing tables).
   explicit EventHistory(Database& db);
 
-  // Records `event` (indexed by event.index()) and drops events older than the last
-  // kCapacity. Part of the caller's transaction.
+  // Records `event` (indexed by event.index()). Part of the caller's transaction.
   void add(const Event& event);
+  // Drops events older than the last kCapacity before `current`: once per batch (reads
+  // happen between batches), not once per event.
+  void trim(EtcdIndex current);
 
   // etcd EventHistory.scan: the first event at index >= `since` that a watcher at `key`
   // would see (the key itself; with `recursive`, anything below it; a deleted or expired

@@ -141,6 +141,20 @@ TEST_F(StoreWatchTest, HistoryHoldsTheLastThousandEvents) {
   EXPECT_FALSE(store_->watch("/untouched", false, false, idx(2)).ok());
 }
 
+TEST_F(StoreWatchTest, OneBatchOfManyWritesLeavesTheSameThousandEvents) {
+  store_->begin_batch();
+  for (int i = 0; i < 1005; ++i)
+    ASSERT_TRUE(store_->apply(put("/k", std::to_string(i)), next_raft()).ok());
+  store_->commit_batch(Index(raft_));  // the history is trimmed once, here
+  auto old = store_->watch("/k", false, false, idx(5));
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().cause, "the requested history has been cleared [6/5]");
+  auto oldest = watch("/k", false, false, 6);
+  auto events = oldest->take_events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]->node.value, "5");
+}
+
 TEST_F(StoreWatchTest, FutureSinceIndexWaitsForThatIndex) {
   ok(put("/a", "1"));
   auto w = watch("/a", false, false, 4);
