@@ -55,7 +55,7 @@ TEST(BackgroundCall, TheCallerWorksWhileTheCallRuns) {
   EXPECT_TRUE(finished.load());
 }
 
-TEST(BackgroundCall, DestructionWaitsForARunningCall) {
+TEST(BackgroundCall, AStartedCallRunsEvenWhenDestroyedBeforeItIsCollected) {
   std::atomic<bool> finished{false};
   {
     BackgroundCall call;
