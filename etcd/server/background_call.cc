@@ -25,13 +25,6 @@ void BackgroundCall::start(std::function<Result<void>()> call) {
   changed_.notify_all();
 }
 
-void BackgroundCall::start_inline(const std::function<Result<void>()>& call) {
-  Result<void> result = call();
-  std::lock_guard lock(mutex_);
-  ETCD_ASSERT(!call_ && !result_, "BackgroundCall::start_inline while a call is pending");
-  result_ = std::move(result);
-}
-
 Result<void> BackgroundCall::wait() {
   std::unique_lock lock(mutex_);
   ETCD_ASSERT(call_ || result_, "BackgroundCall::wait without start");

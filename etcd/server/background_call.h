@@ -22,9 +22,6 @@ class BackgroundCall {
 
   // Precondition: no call running (start() not followed by wait()).
   void start(std::function<Result<void>()> call);
-  // Runs the call on the caller's thread now; wait() or poll() then return its result
-  // (the caller's code stays the same whichever thread ran it).
-  void start_inline(const std::function<Result<void>()>& call);
   // The running call's result once it has returned.
   Result<void> wait();
   // The result if the call has returned (collecting it), else nothing.

@@ -171,7 +171,11 @@ Result<void> EtcdServer::open(Bootstrapped booted) {
     asio::post(io_, [this] { stop(); });
   };
   core_->schedule_ready = [this] { schedule_ready(); };
-  core_->on_leader_change = [this](NodeId) { leader_since_ns_ = clock_.now_unix_ns(); };
+  core_->on_leader_change = [this](NodeId leader) {
+    leader_since_ns_ = clock_.now_unix_ns();
+    // stop_gracefully(): handed over. Posted, as on_removed: we are inside the core.
+    if (handing_over_ && leader != id_) asio::post(io_, [this] { stop(); });
+  };
   core_->on_membership_change = [this](const Membership& ms) {
     set_members_json(peer_members_json(ms));
     if (!ready_notified_ && core_ && core_->published() && on_ready_) {
@@ -268,19 +272,14 @@ void EtcdServer::mark_data_dir_removed() const {
 void EtcdServer::stop_gracefully() {
   on_strand([this] {
     if (stopped_ || !core_ || !core_->hand_over_leadership()) return stop();
-    await_hand_over(std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(config_.election_ms));
-  });
-}
-
-void EtcdServer::await_hand_over(std::chrono::steady_clock::time_point deadline) {
-  if (stopped_ || !core_ || !core_->is_leader() || std::chrono::steady_clock::now() >= deadline) {
-    if (core_ && core_->is_leader()) spdlog::warn("stopping: leadership was not handed over in time");
-    return stop();
-  }
-  stop_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(1, config_.heartbeat_ms / 4)));
-  stop_timer_.async_wait([this, deadline](boost::system::error_code ec) {
-    if (!ec) await_hand_over(deadline);
+    // on_leader_change stops us once another member leads; this bounds the wait.
+    handing_over_ = true;
+    stop_timer_.expires_after(std::chrono::milliseconds(config_.election_ms));
+    stop_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      spdlog::warn("stopping: leadership was not handed over in time");
+      stop();
+    });
   });
 }
 

@@ -88,7 +88,6 @@ class EtcdServer final : public api::Backend {
   Result<void> open(Bootstrapped booted);
   Result<void> listen();
   void schedule_tick();
-  void await_hand_over(std::chrono::steady_clock::time_point deadline);
   void schedule_sync();
   template <typename F>
   void on_strand(F&& f) {
@@ -117,7 +116,8 @@ class EtcdServer final : public api::Backend {
   boost::asio::io_context io_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer tick_timer_;
-  boost::asio::steady_timer stop_timer_;  // stop_gracefully: waits for the hand-over
+  boost::asio::steady_timer stop_timer_;  // stop_gracefully: bounds the hand-over
+  bool handing_over_ = false;             // strand only
   boost::asio::steady_timer sync_timer_;
   ServerMetrics metrics_;
   std::unique_ptr<NetworkAdapter> network_;

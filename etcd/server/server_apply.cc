@@ -24,15 +24,13 @@ constexpr int kForceFullCheckpointFrames = 16384;
 
 void ServerCore::maybe_flush_store() {
   if (store_->unflushed_batches() == 0) return;
-  const int64_t now = clock_.steady_ns();
-  if (now - last_flush_ns_ < kStoreFlushIntervalNs &&
-      applied_index_ - flushed_index_ < kStoreFlushEntries) {
+  const int64_t start = clock_.steady_ns();
+  if (start - last_flush_ns_ < kStoreFlushIntervalNs &&
+      applied_index_ - store_->flushed_index() < kStoreFlushEntries) {
     return;
   }
-  const int64_t start = now;
   store_->flush();
   last_flush_ns_ = clock_.steady_ns();
-  flushed_index_ = applied_index_;
   if (options_.metrics) {
     options_.metrics->backend_commit_seconds.observe(
         static_cast<double>(last_flush_ns_ - start) / 1e9);

@@ -61,7 +61,6 @@ ServerCore::ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network
   } else {
     spdlog::warn("store: checkpoints stay in the commit path: {}", detached.error().message);
   }
-  flushed_index_ = applied_index_;
   last_flush_ns_ = clock_.steady_ns();
   if (!disk.bootstrap_peers.empty()) {
     auto started = node_.bootstrap(disk.bootstrap_peers);
@@ -279,7 +278,7 @@ void ServerCore::persist_send_apply(raft::Ready& ready) {
   // Handing the fsync to the other thread costs a wake-up: only worth it with work to overlap.
   const bool syncing = write_wal(ready, /*sync_in_background=*/early > 0);
   apply_entries(committed.first(early));
-  if (syncing) finish_wal_sync();
+  if (syncing) finish_wal_sync(wal_sync_.wait());
   update_raft_storage(ready);
   apply_entries(committed.subspan(early));
   if (!send_first) send(std::move(ready.messages));
@@ -293,7 +292,7 @@ bool ServerCore::changes_term_or_vote(const raft::Ready& ready) const {
 
 void ServerCore::persist(const raft::Ready& ready) {
   if (ready.snapshot) install_snapshot(*ready.snapshot);
-  if (write_wal(ready, /*sync_in_background=*/false)) finish_wal_sync();
+  write_wal(ready, /*sync_in_background=*/false);
   update_raft_storage(ready);
 }
 
@@ -304,16 +303,15 @@ bool ServerCore::write_wal(const raft::Ready& ready, bool sync_in_background) {
   if (!saved.ok()) fatal("writing the WAL", saved.error());
   if (!ready.must_sync) return false;
   wal_sync_started_ns_ = clock_.steady_ns();
-  if (!sync_in_background) {
-    wal_sync_.start_inline([this] { return wal_->sync(); });
-  } else {
+  if (sync_in_background) {
     wal_sync_.start([this] { return wal_->sync(); });
+    return true;
   }
-  return true;
+  finish_wal_sync(wal_->sync());
+  return false;
 }
 
-void ServerCore::finish_wal_sync() {
-  auto synced = wal_sync_.wait();
+void ServerCore::finish_wal_sync(const Result<void>& synced) {
   if (!synced.ok()) fatal("writing the WAL", synced.error());
   if (options_.metrics) {
     options_.metrics->wal_fsync_seconds.observe(

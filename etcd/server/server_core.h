@@ -158,10 +158,11 @@ class ServerCore {
   void handle_ready(raft::Ready& ready);
   void persist_send_apply(raft::Ready& ready);
   void persist(const raft::Ready& ready);
-  // Writes the Ready's hard state and entries; true when an fsync was started, which
-  // finish_wal_sync() must collect before the next WAL use.
+  // Writes the Ready's hard state and entries and makes them durable: at once, or (with
+  // sync_in_background, returning true) on wal_sync_'s thread, collected with
+  // finish_wal_sync(wal_sync_.wait()) before the next WAL use.
   bool write_wal(const raft::Ready& ready, bool sync_in_background);
-  void finish_wal_sync();
+  void finish_wal_sync(const Result<void>& synced);
   void update_raft_storage(const raft::Ready& ready);
   bool changes_term_or_vote(const raft::Ready& ready) const;
   void install_snapshot(const raft::Snapshot& snapshot);
@@ -223,7 +224,6 @@ class ServerCore {
   bool publish_due_ = false;
   bool ready_scheduled_ = false;
   bool in_ready_loop_ = false;  // an input from a callback only adds to the running loop
-  Index flushed_index_;           // the store's applied index on disk
   int64_t last_flush_ns_ = 0;     // steady clock
   raft::Role role_ = raft::Role::follower;
   int ticks_since_publish_ = 0;

@@ -129,6 +129,7 @@ void Store::load_meta() {
     }
   }
   last_raft_index_ = applied_index_;
+  flushed_index_ = applied_index_;
 }
 
 void Store::save_meta() {
@@ -171,6 +172,7 @@ void Store::flush() {
   // SQLite commit (about 17 upserts) rather than once per batch.
   save_meta();
   commit_.run();
+  flushed_index_ = applied_index_;
   transaction_open_ = false;
   unflushed_batches_ = 0;
 }

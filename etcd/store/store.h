@@ -6,9 +6,10 @@
 // Never: reads a clock (every "now" comes in as an argument, TTL expiry only through a
 // replicated SYNC), does network I/O, or uses randomness; the same requests applied in the
 // same order give the same bytes on every member.
-// Durability: writes are applied in batches, one SQLite transaction each, with the
-// applied raft index written in the same transaction. Nothing is durable before
-// commit_batch(); after a crash the server replays raft entries after applied_index().
+// Durability: writes are applied in batches, with the applied raft index (and the other
+// meta rows) written in the SQLite transaction that commits them: one per batch, or one
+// per flush() with defer_commits(). Nothing is durable before that commit; after a crash
+// the server replays raft entries after the applied index on disk.
 // Thread: single-threaded. The server's raft loop owns it; the API layer's reads and
 // watches must run on that same thread.
 #pragma once
@@ -64,9 +65,9 @@ class Store {
   // path), each with its own index and `expire` event; a directory takes its children
   // with it. Same preconditions as apply(); apply() of a SYNC request calls it.
   std::vector<Event> expire(int64_t now_ns, Index raft_index);
-  // Commits the batch in one SQLite transaction together with `applied_raft_index`
-  // (>= every raft index passed to apply() in the batch; may be larger when entries in
-  // between were not v2 requests). On return the batch is in the database; with
+  // Ends the batch at `applied_raft_index` (>= every raft index passed to apply() in the
+  // batch; may be larger when entries in between were not v2 requests) and trims the event
+  // history. Without defer_commits() the batch is then committed (flush()); with
   // synchronous=NORMAL it may still be lost by a power cut, which the raft WAL covers.
   void commit_batch(Index applied_raft_index);
   // Group commit (the server's choice): commit_batch() then ends the batch but leaves its
@@ -78,8 +79,9 @@ class Store {
   void defer_commits(bool on) { defer_commits_ = on; }
   // Commits the open SQLite transaction, if any. Precondition: no batch open.
   void flush();
-  // Batches ended since the last SQLite commit.
+  // Batches ended since the last SQLite commit, and the applied index that commit wrote.
   uint64_t unflushed_batches() const { return unflushed_batches_; }
+  Index flushed_index() const { return flushed_index_; }
   // Hands WAL checkpoints to a Checkpointer on the same file, so a commit never stalls on
   // copying the WAL into the database (the caller runs checkpoint() when wal_frames()
   // grows, off its own thread). nullptr for an in-memory store.
@@ -185,6 +187,7 @@ class Store {
   bool defer_commits_ = false;
   bool transaction_open_ = false;  // BEGIN run, COMMIT not yet
   uint64_t unflushed_batches_ = 0;
+  Index flushed_index_;
 };
 
 // Rendering helpers shared by the store's files (defined in store_read.cc).

@@ -241,8 +241,10 @@ TEST_F(StorePersist, DeferredBatchesReachTheFileOnlyWhenFlushed) {
   EXPECT_EQ(store->applied_index(), Index(3));
   EXPECT_TRUE(store->get("/c", false, false, kNow).ok());
   EXPECT_EQ(applied_index_on_disk(path_), 1);
+  EXPECT_EQ(store->flushed_index(), Index(1));
   store->flush();
   EXPECT_EQ(store->unflushed_batches(), 0u);
+  EXPECT_EQ(store->flushed_index(), Index(3));
   EXPECT_EQ(applied_index_on_disk(path_), 3);
 }
 
