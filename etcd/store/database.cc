@@ -142,8 +142,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   SqlitePtr db(raw);
   if (rc != SQLITE_OK) return sqlite_error(raw, "open " + path);
-  const char* pragmas =
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;";
+  const char* pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
   char* message = nullptr;
   if (sqlite3_exec(db.get(), pragmas, nullptr, nullptr, &message) != SQLITE_OK) {
     Error error{"open " + path + ": " + (message != nullptr ? message : "pragma failed")};

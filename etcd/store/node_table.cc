@@ -55,8 +55,7 @@ std::optional<NodeRow> NodeTable::find(std::string_view path) {
 }
 
 bool NodeTable::is_directory(std::string_view path) {
-  std::string key(path);
-  if (known_dirs_.contains(key)) return true;
+  if (known_dirs_.contains(path)) return true;
   auto row = find(path);
   if (!row || !row->dir) return false;
   if (known_dirs_.size() >= kMaxKnownDirs) known_dirs_.clear();
@@ -80,7 +79,7 @@ void NodeTable::put(const NodeRow& row) {
 }
 
 void NodeTable::remove_tree(std::string_view path) {
-  if (known_dirs_.contains(std::string(path))) {
+  if (known_dirs_.contains(path)) {
     const std::string below = std::string(path) + "/";
     std::erase_if(known_dirs_, [&](const std::string& dir) {
       return dir == path || dir.starts_with(below);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,7 +69,12 @@ class NodeTable {
   Statement descendants_;
   Statement next_expired_;
   Statement count_;
-  std::unordered_set<std::string> known_dirs_;  // bounded by kMaxKnownDirs
+  // Looked up by string_view, without building a string.
+  struct PathHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view path) const { return std::hash<std::string_view>{}(path); }
+  };
+  std::unordered_set<std::string, PathHash, std::equal_to<>> known_dirs_;  // bounded
 };
 
 }  // namespace etcd::store

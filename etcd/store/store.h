@@ -152,11 +152,9 @@ class Store {
   StoreResult<Event> create(const Request& request, bool in_order);
   StoreResult<Event> update(const Request& request);
   StoreResult<Event> compare_and_swap(const Request& request);
-  // parent_is_dir: the caller saw the parent directory, so no parents need making.
   StoreResult<Event> create_node(const std::string& clean, const Request& request,
                                  const std::string& value, bool replace, Action action,
-                                 const std::optional<NodeRow>& existing,
-                                 bool parent_is_dir = false);
+                                 const std::optional<NodeRow>& existing);
   std::optional<StoreError> make_parents(const std::string& clean, EtcdIndex next);
   static std::optional<std::string> compare_failure(const NodeRow& row, const Request& request);
 

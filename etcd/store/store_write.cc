@@ -62,12 +62,11 @@ std::optional<StoreError> Store::make_parents(const std::string& clean, EtcdInde
 // set. Does not publish.
 StoreResult<Event> Store::create_node(const std::string& clean, const Request& request,
                                       const std::string& value, bool replace, Action action,
-                                      const std::optional<NodeRow>& existing,
-                                      bool parent_is_dir) {
+                                      const std::optional<NodeRow>& existing) {
   if (clean == "/") return error(ErrorCode::root_read_only, "/");
   EtcdIndex next = index_ + 1;
   // An existing node's parents are directories (table invariant): nothing to make.
-  if (!existing && !parent_is_dir) {
+  if (!existing) {
     if (auto failed = make_parents(clean, next)) {
       ++stats_.sets_fail;  // etcd counts this failure as a failed set whatever the action
       return *failed;
@@ -90,12 +89,10 @@ StoreResult<Event> Store::create_node(const std::string& clean, const Request& r
 StoreResult<Event> Store::set(const Request& request) {
   std::string clean = clean_path(request.path);
   std::optional<NodeRow> existing = nodes_.find(clean);
-  bool parent_is_dir = false;
   if (!existing && clean != "/") {
-    // The hot path (a new key in an existing directory) needs one lookup; anything else
-    // takes etcd's walk from the root, which names the error.
-    parent_is_dir = nodes_.is_directory(parent_path(clean));
-    if (!parent_is_dir) {
+    // The hot path (a new key in a directory seen before) needs no walk from the root;
+    // anything else takes etcd's walk, which names the error.
+    if (!nodes_.is_directory(parent_path(clean))) {
       StoreError walked = walk_error(clean);
       if (walked.code != ErrorCode::key_not_found || request.refresh) return walked;
     } else if (request.refresh) {
@@ -103,7 +100,7 @@ StoreResult<Event> Store::set(const Request& request) {
     }
   }
   const std::string& value = request.refresh ? existing->value : request.value;
-  auto event = create_node(clean, request, value, true, Action::set, existing, parent_is_dir);
+  auto event = create_node(clean, request, value, true, Action::set, existing);
   if (!event) return event;
   event->refresh = request.refresh;
   publish(*event);
