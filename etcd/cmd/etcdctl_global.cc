@@ -14,7 +14,7 @@ constexpr FlagSpec kGlobalFlags[] = {
     {"output,o", FlagKind::text,
      "output response in the given format (`simple`, `extended` or `json`) (default: \"simple\")"},
     {"discovery-srv,D", FlagKind::text,
-     "domain name to query for SRV records describing cluster endpoints (not supported)"},
+     "domain name to query for SRV records describing cluster endpoints"},
     {"insecure-discovery", FlagKind::boolean,
      "accept insecure SRV records describing cluster endpoints"},
     {"peers,C", FlagKind::text, "DEPRECATED - \"--endpoints\" should be used instead"},

@@ -100,7 +100,11 @@ int cmd_user_get(Session& s, const ParsedArgs& a) {
   if (c == nullptr) return s.exit_code;
   auto user = client::AuthApi(*c).get_user(a.args[0]);
   if (!user) return fail(s, user.error());
-  s.out << "User: " << user->name << "\nRoles: " << join(user->roles, " ") << "\n";
+  // etcdctl builds its list with make(n) then append: n empty names precede the roles,
+  // so one role prints as "Roles:  r1" and two as "Roles:   r1 r2".
+  std::vector<std::string> printed(user->roles.size());
+  printed.insert(printed.end(), user->roles.begin(), user->roles.end());
+  s.out << "User: " << user->name << "\nRoles: " << join(printed, " ") << "\n";
   return kExitSuccess;
 }
 
