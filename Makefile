@@ -59,6 +59,7 @@ test-long: build
 
 # Every libFuzzer target for 60 s on its committed seed corpus.
 fuzz: build-fuzz
+	cmake -S . -B $(FUZZ_DIR) -DFUZZ_SECONDS=60 >/dev/null
 	cd $(FUZZ_DIR) && ctest $(CTEST_FLAGS) -L fuzz
 
 bench: build

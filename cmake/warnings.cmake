@@ -24,3 +24,12 @@ if(CORESTACK_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# corestack_unity_group(<target> <group> <sources...>): compiles those sources of <target>
+# as one translation unit. For files that instantiate the same heavy Asio/Beast templates:
+# each instantiation is then compiled once, not once per file. The files must not clash in
+# their file-local names (anonymous namespaces share one unit).
+function(corestack_unity_group target group)
+  set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE GROUP)
+  set_source_files_properties(${ARGN} TARGET_DIRECTORY ${target} PROPERTIES UNITY_GROUP ${group})
+endfunction()
