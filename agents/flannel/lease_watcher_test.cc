@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "agents/flannel/fake_etcd.h"
+#include "agents/etcdclient/testing/fake_etcd.h"
 #include "agents/flannel/lease_codec.h"
 
 namespace corestack::flannel {
@@ -59,7 +59,7 @@ struct Harness {
     return *lease;
   }
 
-  testing::FakeEtcd etcd;
+  etcd::client::testing::FakeEtcd etcd;
   std::unique_ptr<etcd::client::Client> client;
 };
 

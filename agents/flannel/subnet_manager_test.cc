@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "agents/etcdclient/client.h"
-#include "agents/flannel/fake_etcd.h"
+#include "agents/etcdclient/testing/fake_etcd.h"
 #include "agents/flannel/lease_codec.h"
 
 namespace corestack::flannel {
@@ -54,7 +54,7 @@ struct Harness {
     return out;
   }
 
-  testing::FakeEtcd etcd;
+  etcd::client::testing::FakeEtcd etcd;
   std::unique_ptr<etcd::client::Client> client;
   etcd::client::KeysApi keys;
   SubnetManager manager;

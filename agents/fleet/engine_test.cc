@@ -5,7 +5,7 @@
 #include <deque>
 
 #include "agents/etcdclient/client.h"
-#include "agents/fleet/testing/fake_etcd.h"
+#include "agents/etcdclient/testing/fake_etcd.h"
 
 namespace corestack::fleet {
 namespace {
@@ -75,7 +75,7 @@ struct Cluster {
     etcd.advance(by);
   }
 
-  testing::FakeEtcd etcd;
+  etcd::client::testing::FakeEtcd etcd;
   EngineClock::time_point now{};
   std::unique_ptr<etcd::client::Client> admin_client;
   etcd::client::KeysApi admin_keys;

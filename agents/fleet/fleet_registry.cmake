@@ -1,6 +1,7 @@
 # fleet's etcd side (docs/fleet.md "Registry and engine"): the registry (all of fleet's
-# etcd I/O) and the engine loop, on agents/etcdclient. Tests use an in-process fake etcd
-# (testing/fake_etcd.*); engine_cluster.py runs the engine against real 3-member clusters.
+# etcd I/O) and the engine loop, on agents/etcdclient. Tests use the agents' shared fake etcd
+# (agents/etcdclient/testing/fake_etcd.*); engine_cluster.py runs the engine against real
+# 3-member clusters.
 add_library(corestack_fleet_registry STATIC registry.cc engine.cc)
 corestack_warnings(corestack_fleet_registry)
 target_include_directories(corestack_fleet_registry PUBLIC ${PROJECT_SOURCE_DIR})
@@ -9,8 +10,8 @@ target_link_libraries(corestack_fleet_registry
   PRIVATE spdlog::spdlog fmt::fmt)
 
 corestack_test(fleet_registry_test PREFIX fleet_ LABELS unit
-  SOURCES registry_test.cc engine_test.cc testing/fake_etcd.cc
-  LIBS corestack_fleet_registry nlohmann_json::nlohmann_json)
+  SOURCES registry_test.cc engine_test.cc
+  LIBS corestack_fleet_registry corestack_etcdclient_testing nlohmann_json::nlohmann_json)
 
 # Against real 3-member clusters (engine_cluster.py starts them): etcd2 (label cluster) and
 # the real etcd 3.4 (label compat; 77 = skipped when /usr/bin/etcd is missing).

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "agents/etcdclient/client.h"
-#include "agents/fleet/testing/fake_etcd.h"
+#include "agents/etcdclient/testing/fake_etcd.h"
 
 namespace corestack::fleet {
 namespace {
@@ -48,7 +48,7 @@ struct Harness {
   }
   std::string last_body() { return etcd.requests().back().body; }
 
-  testing::FakeEtcd etcd;
+  etcd::client::testing::FakeEtcd etcd;
   std::unique_ptr<etcd::client::Client> client;
   etcd::client::KeysApi keys;
   Registry registry;

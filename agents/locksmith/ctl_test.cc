@@ -8,7 +8,7 @@
 #include <map>
 #include <sstream>
 
-#include "agents/locksmith/fake_etcd.h"
+#include "agents/etcdclient/testing/fake_etcd.h"
 
 namespace corestack::locksmith {
 namespace {
@@ -68,7 +68,7 @@ class Ctl : public ::testing::Test {
 
   std::string id_file_;
   std::map<std::string, std::string> env_;
-  testing::FakeEtcd etcd_;
+  etcd::client::testing::FakeEtcd etcd_;
   FakeHost host_;
 };
 

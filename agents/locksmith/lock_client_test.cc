@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "agents/etcdclient/client.h"
-#include "agents/locksmith/fake_etcd.h"
+#include "agents/etcdclient/testing/fake_etcd.h"
 
 namespace corestack::locksmith {
 namespace {
@@ -31,7 +31,7 @@ struct Harness {
     return n;
   }
 
-  testing::FakeEtcd etcd;
+  etcd::client::testing::FakeEtcd etcd;
   std::unique_ptr<etcd::client::Client> client;
   etcd::client::KeysApi keys;
   LockClient lock;

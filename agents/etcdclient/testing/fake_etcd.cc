@@ -1,8 +1,39 @@
-#include "agents/fleet/testing/fake_etcd.h"
+#include "agents/etcdclient/testing/fake_etcd.h"
 
-namespace corestack::fleet::testing {
+#include <csignal>
+#include <ctime>
 
-using Reply = etcd::client::testing::FakeReply;
+namespace etcd::client::testing {
+
+using Reply = FakeReply;
+
+namespace {
+
+// RFC 3339 in UTC, as etcd writes "expiration" (Go's RFC3339Nano: zeros trimmed).
+std::string format_rfc3339(std::chrono::system_clock::time_point time) {
+  using namespace std::chrono;
+  const auto whole = floor<seconds>(time);
+  const std::time_t t = system_clock::to_time_t(whole);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = text;
+  if (const auto ns = duration_cast<nanoseconds>(time - whole).count(); ns > 0) {
+    std::string digits = std::to_string(ns);
+    digits.insert(0, 9 - digits.size(), '0');
+    out += "." + digits.substr(0, digits.find_last_not_of('0') + 1);
+  }
+  return out + "Z";
+}
+
+}  // namespace
+
+FakeEtcd::FakeEtcd() : server_([this](const Request& r) { return handle(r); }) {
+  // A client that gives up on a long poll closes its socket; answering it later must
+  // not kill the test with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
+}
 
 FakeEtcd::~FakeEtcd() {
   {
@@ -17,20 +48,31 @@ uint64_t FakeEtcd::put(const std::string& key, const std::string& value, uint64_
   return write(strip(key), value, ttl_s, "set");
 }
 
-void FakeEtcd::remove(const std::string& key) {
+void FakeEtcd::remove(const std::string& key, const std::string& action) {
   std::lock_guard lock(mu_);
   const std::string k = strip(key);
   if (nodes_.count(k) != 0) {
-    erase(k, "delete");
+    erase(k, action);
   } else if (is_dir(k)) {
     erase_dir(k);
   }
+}
+
+void FakeEtcd::remove_dir(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  erase_dir(strip(dir));
 }
 
 std::optional<std::string> FakeEtcd::value(const std::string& key) {
   std::lock_guard lock(mu_);
   auto it = nodes_.find(strip(key));
   return it == nodes_.end() ? std::nullopt : std::optional(it->second.value);
+}
+
+bool FakeEtcd::has_ttl(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(strip(key));
+  return it != nodes_.end() && it->second.expires_s != 0;
 }
 
 uint64_t FakeEtcd::ttl(const std::string& key) {
@@ -64,9 +106,26 @@ void FakeEtcd::advance(std::chrono::seconds by) {
     erase(key, "expire");
 }
 
+void FakeEtcd::clear_history(uint64_t index) {
+  std::lock_guard lock(mu_);
+  cleared_before_ = index;
+}
+
 void FakeEtcd::on_next(std::string method, std::string path_part, std::function<void()> action) {
   std::lock_guard lock(mu_);
-  hooks_.push_back({std::move(method), std::move(path_part), std::move(action)});
+  hooks_.push_back({std::move(method), std::move(path_part), std::move(action), {}});
+}
+
+void FakeEtcd::fail_next(std::string method, std::string path_part, int status, int code,
+                         std::string message) {
+  std::lock_guard lock(mu_);
+  Reply r = error_reply(status, code, message, "injected");
+  hooks_.push_back({std::move(method), std::move(path_part), nullptr, std::move(r)});
+}
+
+void FakeEtcd::fail_next_cas() {
+  std::lock_guard lock(mu_);
+  fail_next_cas_ = true;
 }
 
 std::string FakeEtcd::strip(const std::string& key) {
@@ -110,7 +169,7 @@ nlohmann::json FakeEtcd::node_json(const std::string& key, bool with_value) cons
       {"key", "/" + key}, {"modifiedIndex", n.modified}, {"createdIndex", n.created}};
   if (with_value) j["value"] = n.value;
   if (n.expires_s != 0) {
-    j["expiration"] = "2026-01-01T00:00:00Z";  // only ttl is read back
+    j["expiration"] = n.expiration;
     j["ttl"] = n.expires_s - now_s_;
   }
   return j;
@@ -162,6 +221,13 @@ void FakeEtcd::record(const std::string& key, const nlohmann::json& body) {
   changed_.notify_all();
 }
 
+void FakeEtcd::set_ttl(Node& n, uint64_t ttl_s) const {
+  n.expires_s = ttl_s > 0 ? now_s_ + static_cast<int64_t>(ttl_s) : 0;
+  n.expiration =
+      ttl_s > 0 ? format_rfc3339(std::chrono::system_clock::now() + std::chrono::seconds(ttl_s))
+                : "";
+}
+
 uint64_t FakeEtcd::write(const std::string& key, const std::string& value, uint64_t ttl_s,
                          const std::string& action) {
   ++index_;
@@ -171,7 +237,7 @@ uint64_t FakeEtcd::write(const std::string& key, const std::string& value, uint6
   if (n.created == 0) n.created = index_;
   n.value = value;
   n.modified = index_;
-  n.expires_s = ttl_s > 0 ? now_s_ + static_cast<int64_t>(ttl_s) : 0;
+  set_ttl(n, ttl_s);
   nlohmann::json body = {{"action", action}, {"node", node_json(key)}};
   if (before) body["prevNode"] = *before;
   record(key, body);
@@ -205,22 +271,25 @@ nlohmann::json FakeEtcd::erase_dir(const std::string& dir) {
   return body;
 }
 
-void FakeEtcd::run_hook(const Request& r) {
+std::optional<Reply> FakeEtcd::run_hook(const Request& r) {
   std::function<void()> action;
+  std::optional<Reply> reply;
   {
     std::lock_guard lock(mu_);
     for (auto it = hooks_.begin(); it != hooks_.end(); ++it) {
       if (it->method != r.method || r.target.find(it->path_part) == std::string::npos) continue;
       action = std::move(it->action);
+      reply = std::move(it->reply);
       hooks_.erase(it);
       break;
     }
   }
   if (action) action();
+  return reply;
 }
 
 Reply FakeEtcd::handle(const Request& r) {
-  run_hook(r);
+  if (auto reply = run_hook(r)) return *reply;
   std::unique_lock lock(mu_);
   std::string_view target = r.target;
   const size_t q = target.find('?');
@@ -275,13 +344,20 @@ Reply FakeEtcd::put_request(const std::string& key, Query& query, Query form) {
     return error_reply(404, 100, "Key not found", "/" + key);
   }
   if (exists && conditional) {
+    if (fail_next_cas_) {
+      fail_next_cas_ = false;
+      return error_reply(412, 101, "Compare failed",
+                         "[" +
+                             (query.count("prevIndex") ? query["prevIndex"] : query["prevValue"]) +
+                             " != " + std::to_string(nodes_.at(key).modified) + "]");
+    }
     if (auto failed = compare(key, query)) return *failed;
   }
   if (form["refresh"] == "true") {
     // A refresh resets the TTL, keeps the value and wakes no watcher.
     if (!exists) return error_reply(404, 100, "Key not found", "/" + key);
     Node& n = nodes_[key];
-    n.expires_s = ttl > 0 ? now_s_ + static_cast<int64_t>(ttl) : 0;
+    set_ttl(n, ttl);
     n.modified = ++index_;
     return answer(200, {{"action", "update"}, {"node", node_json(key)}});
   }
@@ -324,6 +400,11 @@ std::optional<nlohmann::json> FakeEtcd::find_event(const std::string& key, uint6
 Reply FakeEtcd::wait(std::unique_lock<std::mutex>& lock, const std::string& key, Query& query) {
   uint64_t since = query.count("waitIndex") ? std::stoull(query["waitIndex"]) : 0;
   if (since == 0) since = index_ + 1;
+  if (since < cleared_before_) {
+    return error_reply(400, 401, "The event in requested index is outdated and cleared",
+                       "the requested history has been cleared [" +
+                           std::to_string(cleared_before_) + "/" + std::to_string(since) + "]");
+  }
   const bool recursive = query["recursive"] == "true";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
   while (!stopping_) {
@@ -335,4 +416,4 @@ Reply FakeEtcd::wait(std::unique_lock<std::mutex>& lock, const std::string& key,
   return empty;
 }
 
-}  // namespace corestack::fleet::testing
+}  // namespace etcd::client::testing
