@@ -37,3 +37,22 @@ set_tests_properties(fleet_fleetd_single_etcd2 PROPERTIES LABELS cluster)
 set_tests_properties(fleet_fleetd_single_real_etcd PROPERTIES LABELS compat)
 set_tests_properties(fleet_fleetd_single_etcd2 fleet_fleetd_single_real_etcd PROPERTIES
   TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier)
+
+# fleetctl: the CLI on the v1 API (unix socket or http via libcurl).
+add_executable(fleetctl ${CMAKE_CURRENT_LIST_DIR}/fleetctl_main.cc
+  ${CMAKE_CURRENT_LIST_DIR}/fleetctl_client.cc)
+corestack_warnings(fleetctl)
+target_link_libraries(fleetctl PRIVATE corestack_fleet_api CURL::libcurl)
+
+# fleet across three hosts (tests/fleet/fleet_cluster.py): Conflicts, MachineOf, Global,
+# host loss (SIGKILL of a fleetd), duplicate machine ID; etcd2 (cluster) and etcd (compat).
+set(FLEET_CLUSTER ${PROJECT_SOURCE_DIR}/tests/fleet/fleet_cluster.py
+    --fleetd $<TARGET_FILE:fleetd> --fake-systemd $<TARGET_FILE:fake_systemd>
+    --fleetctl $<TARGET_FILE:fleetctl>)
+add_test(NAME fleet_cluster_etcd2
+  COMMAND /usr/bin/python3 ${FLEET_CLUSTER} --etcd2 $<TARGET_FILE:etcd2>)
+add_test(NAME fleet_cluster_real_etcd COMMAND /usr/bin/python3 ${FLEET_CLUSTER} --kind etcd)
+set_tests_properties(fleet_cluster_etcd2 PROPERTIES LABELS cluster)
+set_tests_properties(fleet_cluster_real_etcd PROPERTIES LABELS compat)
+set_tests_properties(fleet_cluster_etcd2 fleet_cluster_real_etcd PROPERTIES
+  TIMEOUT 600 SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier)

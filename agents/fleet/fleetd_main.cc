@@ -192,7 +192,8 @@ void run_engine(const FleetConfig& config, const std::string& machine_id) {
   etcd::client::KeysApi keys(*client);
   Registry registry(keys, config.etcd_key_prefix);
   Engine engine(registry, {machine_id, 1, config.engine_reconcile_interval, {}});
-  EtcdChangeSource changes(etcd_config(config), registry.keys());
+  // A short poll keeps shutdown quick (the watch threads stop between polls).
+  EtcdChangeSource changes(etcd_config(config), registry.keys(), std::chrono::seconds(1));
   engine.run_until_stopped(g_stop, changes);
   engine.release_lease();
 }
@@ -228,6 +229,12 @@ void agent_loop(const FleetConfig& config, const std::string& machine_id, const 
   RegistryPort registry_port(registry, machine_id);
   ExecutorPort executor(*units, machine_id);
   Agent agent({machine_id, config.metadata, ttl}, registry_port, executor);
+  // A change under job/ (a unit scheduled here, a desired state) reconciles at once, as
+  // fleet's agent does on its watch; the 5 s timer covers everything else.
+  std::optional<EtcdChangeSource> changes;
+  if (!config.disable_watches) {
+    changes.emplace(etcd_config(config), registry.keys(), std::chrono::seconds(1));
+  }
   Timers next{};
   bool notified = false;
   while (!g_stop) {
@@ -255,7 +262,13 @@ void agent_loop(const FleetConfig& config, const std::string& machine_id, const 
       if (everything) next.refresh = now + t.state_refresh;
       next.poll = now + t.state_poll;
     }
-    std::this_thread::sleep_for(milliseconds(100));
+    if (!changes) {
+      std::this_thread::sleep_for(milliseconds(100));
+      continue;
+    }
+    for (const ChangeEvent& e : changes->wait_for_changes(milliseconds(100))) {
+      if (e.key.find("/job/") != std::string::npos) next.reconcile = Clock::now();
+    }
   }
 }
 

@@ -67,12 +67,17 @@ class UnixConnection(http.client.HTTPConnection):
 
 
 class Host:
-    def __init__(self, args, base, etcd_url):
+    """One host: a private bus, fake_systemd on it, and fleetd (started separately)."""
+
+    def __init__(self, args, base, etcd_url, public_ip="127.0.0.1", metadata="role=web",
+                 machine_id=None, agent_ttl="10s"):
+        os.makedirs(base, exist_ok=True)
         self.args, self.base, self.etcd_url = args, base, etcd_url
+        self.public_ip, self.metadata, self.agent_ttl = public_ip, metadata, agent_ttl
         self.sock = os.path.join(base, "fleet.sock")
         self.units_dir = os.path.join(base, "units")
         self.state_file = os.path.join(base, "systemd-state.json")
-        self.machine_id = "%032x" % int.from_bytes(os.urandom(16), "big")
+        self.machine_id = machine_id or "%032x" % int.from_bytes(os.urandom(16), "big")
         with open(os.path.join(base, "machine-id"), "w") as f:
             f.write(self.machine_id + "\n")
         os.makedirs(os.path.join(base, "unit-logs"))
@@ -94,10 +99,12 @@ class Host:
             "DBUS_SYSTEM_BUS_ADDRESS": self.address,
             "FLEET_ETCD_SERVERS": self.etcd_url,
             "FLEET_UNITS_DIRECTORY": self.units_dir,
-            "FLEET_AGENT_TTL": "3s",
+            # A restart must finish within the TTL or the machine is gone (and its units
+            # move): 10 s here, 3 s in the cluster test's host-loss case.
+            "FLEET_AGENT_TTL": self.agent_ttl,
             "FLEET_ENGINE_RECONCILE_INTERVAL": "0.5",
-            "FLEET_PUBLIC_IP": "127.0.0.1",
-            "FLEET_METADATA": "role=web",
+            "FLEET_PUBLIC_IP": self.public_ip,
+            "FLEET_METADATA": self.metadata,
             "FLEET_MACHINE_ID_FILE": os.path.join(self.base, "machine-id"),
         })
         log = open(os.path.join(self.base, "fleetd.log"), "a")
@@ -110,6 +117,18 @@ class Host:
             [self.args.fleetd, "--config", os.path.join(self.base, "fleet.conf")],
             env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=clusterlib._die_with_parent)
         wait_for("fleetd's socket", lambda: os.path.exists(self.sock), 10)
+        # systemd-socket-activate starts fleetd at the first connection, as systemd would on
+        # demand; connect once so it runs now (fleetd then accepts and drops this one).
+        def poked():
+            poke = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                poke.connect(self.sock)
+                return True
+            except ConnectionRefusedError:
+                return False  # bound, not yet listening
+            finally:
+                poke.close()
+        wait_for("fleetd's socket to listen", poked, 10)
 
     def stop_fleetd(self):
         self.fleetd.send_signal(signal.SIGTERM)
