@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/common/go_json.h"
+
 namespace corestack::flannel {
 namespace {
 
@@ -150,29 +152,7 @@ std::string go_compact(std::string_view raw) {
 }
 
 std::string go_quote(std::string_view text) {
-  std::string out = "\"";
-  for (size_t at = 0; at < text.size();) {
-    if (size_t used = escape_html(text, at, out); used > 0) {
-      at += used;
-      continue;
-    }
-    const auto c = static_cast<unsigned char>(text[at++]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20) {
-      append_unicode_escape(out, c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  return agents::go_json_quote(text);
 }
 
 Expected<std::string, std::string> json_string(const JsonMember& member, std::string_view field) {

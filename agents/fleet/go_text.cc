@@ -94,34 +94,6 @@ void append_quoted_rune(std::string& out, char32_t r, char quote) {
   }
 }
 
-void append_json_ascii(std::string& out, unsigned char c) {
-  switch (c) {
-    case '"':
-      out += "\\\"";
-      return;
-    case '\\':
-      out += "\\\\";
-      return;
-    case '\n':
-      out += "\\n";
-      return;
-    case '\r':
-      out += "\\r";
-      return;
-    case '\t':
-      out += "\\t";
-      return;
-    default:
-      break;
-  }
-  if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-    out += "\\u00";
-    append_hex(out, c, 2);
-    return;
-  }
-  out += static_cast<char>(c);
-}
-
 }  // namespace
 
 Rune decode_rune(std::string_view text) {
@@ -225,28 +197,6 @@ std::string go_quote_rune(char32_t r) {
   std::string out = "'";
   append_quoted_rune(out, r, '\'');
   return out + '\'';
-}
-
-std::string go_json_quote(std::string_view text) {
-  std::string out = "\"";
-  while (!text.empty()) {
-    auto c = static_cast<unsigned char>(text[0]);
-    if (c < 0x80) {
-      append_json_ascii(out, c);
-      text.remove_prefix(1);
-      continue;
-    }
-    Rune r = decode_rune(text);
-    if (r.value == kRuneError && r.size == 1) {
-      out += "\\ufffd";
-    } else if (r.value == 0x2028 || r.value == 0x2029) {
-      out += r.value == 0x2028 ? "\\u2028" : "\\u2029";
-    } else {
-      out += text.substr(0, r.size);
-    }
-    text.remove_prefix(r.size);
-  }
-  return out + '"';
 }
 
 bool equal_fold(std::string_view a, std::string_view b) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "agents/common/go_json.h"
+
 namespace corestack::fleet {
 
 // One decoded rune. An invalid or truncated sequence decodes as U+FFFD with size 1, an
@@ -39,10 +41,8 @@ std::string go_quote(std::string_view text);
 // strconv.QuoteRune: 'x' with Go escapes.
 std::string go_quote_rune(char32_t r);
 
-// encoding/json's string encoding (json.Marshal, HTML escaping on): "..." with \" \\ \n
-// \r \t, other controls and < > & as \u00XX, U+2028/U+2029 escaped, each invalid UTF-8
-// byte as \ufffd.
-std::string go_json_quote(std::string_view text);
+// A Go encoding/json string literal: agents/common/go_json.h.
+using agents::go_json_quote;
 
 // ASCII case-insensitive equality (enough for fleet's ASCII field names).
 bool equal_fold(std::string_view a, std::string_view b);

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agents/common/go_json.h"
 #include "agents/locksmith/expected.h"
 
 namespace corestack::locksmith {
@@ -68,8 +69,7 @@ SemaphoreResult unlock(const Semaphore& s, std::string_view id);
 // semaphore goes negative when max drops below the holder count. Cannot fail.
 Semaphore set_max(const Semaphore& s, int64_t max);
 
-// Go encoding/json string literal (with quotes), as json.Marshal writes it (Go < 1.22:
-// \b and \f as \u0008 and \u000c).
-std::string go_json_quote(std::string_view text);
+// Go encoding/json string literal (with quotes): agents/common/go_json.h.
+using agents::go_json_quote;
 
 }  // namespace corestack::locksmith
