@@ -10,6 +10,7 @@ function(corestack_test target)
     set(T_TIMEOUT 120)
   endif()
   add_executable(${target} ${T_SOURCES})
+  set_property(GLOBAL APPEND PROPERTY CORESTACK_TEST_BINARIES ${target})
   corestack_warnings(${target})
   target_link_libraries(${target} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   gtest_discover_tests(${target}
@@ -43,4 +44,13 @@ function(corestack_fuzzer target)
             -print_final_stats=1 ${found} ${CMAKE_CURRENT_SOURCE_DIR}/${F_CORPUS})
   set_tests_properties(${target} PROPERTIES LABELS fuzz TIMEOUT 300)
   add_dependencies(fuzzers ${target})
+endfunction()
+
+# test_binaries: every GoogleTest binary and the simulator, with the helpers they run
+# (declared by add_dependencies beside each test). The sanitizer tree builds only this:
+# its daemons and CLIs are exercised by the real-process tiers of the normal tree.
+function(corestack_test_binaries_target)
+  get_property(binaries GLOBAL PROPERTY CORESTACK_TEST_BINARIES)
+  add_custom_target(test_binaries)
+  add_dependencies(test_binaries ${binaries} ${ARGN})
 endfunction()

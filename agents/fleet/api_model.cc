@@ -134,6 +134,9 @@ Expected<void, Error> decode_unit_into(const Json& v, ApiUnit& out) {
       return read_string(value, out.machine_id, "Unit", "machineID");
     }
     if (equal_fold(key, "name")) return read_string(value, out.name, "Unit", "name");
+    if (equal_fold(key, "unschedulableReason")) {
+      return read_string(value, out.unschedulable_reason, "Unit", "unschedulableReason");
+    }
     if (equal_fold(key, "options")) {
       return read_list(value, out.options, "Unit", "options", "[]*schema.UnitOption",
                        decode_option_into);
@@ -217,6 +220,7 @@ std::string encode_unit(const ApiUnit& unit) {
       .string("machineID", unit.machine_id)
       .string("name", unit.name);
   if (!unit.options.empty()) w.raw("options", encode_list(unit.options, encode_option));
+  w.string("unschedulableReason", unit.unschedulable_reason);
   return w.done();
 }
 

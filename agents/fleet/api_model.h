@@ -33,6 +33,9 @@ struct ApiUnit {
   std::string desired_state;
   std::string current_state;
   std::string machine_id;
+  // corestack addition, "unschedulableReason" (omitted when empty): why the engine cannot
+  // place the unit (job/<name>/unschedulable). Clients that do not know it ignore it.
+  std::string unschedulable_reason;
 
   bool operator==(const ApiUnit&) const = default;
 };

@@ -62,6 +62,14 @@ TEST(ApiModel, DecodesWhatItEncodes) {
   ASSERT_TRUE(unit.ok()) << unit.error();
   EXPECT_EQ(*unit, hello_unit());
 
+  ApiUnit stuck{"c.service", {}, "launched", "inactive", "", "no machine has region=asia"};
+  EXPECT_EQ(encode_unit(stuck), R"({"currentState":"inactive","desiredState":"launched",)"
+                                R"("name":"c.service","unschedulableReason":"no machine has )"
+                                R"(region=asia"})");
+  auto decoded = decode_unit(encode_unit(stuck));
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_EQ(*decoded, stuck);
+
   auto page = decode_unit_page(encode_unit_page({hello_unit(), ApiUnit{"b.service"}}, "tok"));
   ASSERT_TRUE(page.ok()) << page.error();
   EXPECT_EQ(page->units, (std::vector<ApiUnit>{hello_unit(), ApiUnit{"b.service"}}));

@@ -93,7 +93,7 @@ RegistryResult<std::vector<ApiUnit>> FleetApi::units() {
         job.job_state.empty() ? std::nullopt : std::optional<std::string>(job.job_state);
     out.push_back({job.name, options_of(file->second), std::string(to_string(job.target_state)),
                    std::string(to_string(derive_current_state(job.target, published, job_state))),
-                   job.target.value_or("")});
+                   job.target.value_or(""), job.unschedulable.value_or("")});
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return out;
