@@ -67,6 +67,8 @@ std::string_view to_string(RoundOutcome outcome) {
       return "version behind";
     case RoundOutcome::lease_expired:
       return "lease expired";
+    case RoundOutcome::settling:
+      return "settling";
     case RoundOutcome::failed:
       break;
   }
@@ -84,8 +86,13 @@ RoundResult Engine::run_round(EngineClock::time_point now) {
   RoundResult result;
   const uint64_t before = registry_.requests();
   result.outcome = lead(now, result.message);
+  if (result.outcome != RoundOutcome::failed && in_outage_) {
+    in_outage_ = false;
+    recovered_at_ = now;
+  }
   if (result.outcome == RoundOutcome::acted) result.outcome = check_version(result.message);
-  if (result.outcome == RoundOutcome::acted) result.outcome = reconcile(result);
+  if (result.outcome == RoundOutcome::acted) result.outcome = reconcile(now, result);
+  if (result.outcome == RoundOutcome::failed) in_outage_ = true;
   result.requests = registry_.requests() - before;
   seen_index_ = registry_.last_index();
   return result;
@@ -199,7 +206,19 @@ RoundOutcome Engine::check_version(std::string& message) {
 
 // ---- one reconcile ----
 
-RoundOutcome Engine::reconcile(RoundResult& result) {
+// A scheduled job's target that is not among the live machines, if any.
+std::optional<std::string> Engine::missing_target(
+    const std::vector<RegistryJob>& jobs, const std::vector<MachineRecord>& machines) const {
+  for (const RegistryJob& j : jobs) {
+    if (!j.target) continue;
+    const bool live = std::any_of(machines.begin(), machines.end(),
+                                  [&](const MachineRecord& m) { return m.state.id == *j.target; });
+    if (!live) return *j.target;
+  }
+  return std::nullopt;
+}
+
+RoundOutcome Engine::reconcile(EngineClock::time_point now, RoundResult& result) {
   auto failed = [&](const RegistryError& e) {
     result.message = "reading the registry: " + e.message;
     return RoundOutcome::failed;
@@ -210,6 +229,14 @@ RoundOutcome Engine::reconcile(RoundResult& result) {
   if (!jobs) return failed(jobs.error());
   auto machines = registry_.get_machines();
   if (!machines) return failed(machines.error());
+  if (recovered_at_ && now < *recovered_at_ + options_.outage_grace) {
+    if (auto missing = missing_target(*jobs, *machines)) {
+      result.message = "Machine(" + *missing +
+                       ") is missing just after etcd was unreachable: waiting for it to "
+                       "register again before moving its units";
+      return RoundOutcome::settling;
+    }
+  }
   ClusterModel model = build_model(*units, *jobs, *machines);
   result.decisions = plan_engine_round(model);
   for (const Decision& d : result.decisions) {
@@ -320,7 +347,8 @@ void Engine::run_until_stopped(const std::atomic<bool>& stop, ChangeSource& chan
     if (round.outcome == RoundOutcome::acted && round.decisions.empty()) {
       spdlog::debug("Engine round: nothing to do ({} requests)", round.requests);
     } else if (round.outcome == RoundOutcome::acted || round.outcome == RoundOutcome::failed ||
-               round.outcome == RoundOutcome::lease_expired) {
+               round.outcome == RoundOutcome::lease_expired ||
+               round.outcome == RoundOutcome::settling) {
       spdlog::info("Engine round {}: {} decisions, {} writes, {} requests{}{}",
                    to_string(round.outcome), round.decisions.size(), round.writes_applied,
                    round.requests, round.message.empty() ? "" : ": ", round.message);

@@ -46,6 +46,11 @@ struct EngineOptions {
   std::chrono::milliseconds reconcile_interval{2000};
   // Monotonic time for lease deadlines and the round timer (default steady_clock::now).
   std::function<EngineClock::time_point()> clock;
+  // After a round that failed (etcd unreachable), machines that vanished meanwhile get this
+  // long to register again before their units are moved: their keys expired because
+  // nobody could reach etcd, not because they died (fleetd: the machine heartbeat period
+  // plus the etcd request timeout). 0: no grace.
+  std::chrono::milliseconds outage_grace{0};
 };
 
 enum class RoundOutcome {
@@ -55,6 +60,7 @@ enum class RoundOutcome {
   version_behind,  // engine/version is newer than ours: not acting
   lease_expired,   // the round ran past the lease; the rest was not applied
   failed,          // etcd failed (message says how); nothing more this round
+  settling,        // just after an outage, a target machine is missing: waiting for it
 };
 
 std::string_view to_string(RoundOutcome outcome);
@@ -108,7 +114,9 @@ class Engine {
   RoundOutcome lead(EngineClock::time_point now, std::string& message);
   RoundOutcome take_free_or_old_lease(EngineClock::time_point now, std::string& message);
   RoundOutcome check_version(std::string& message);
-  RoundOutcome reconcile(RoundResult& result);
+  RoundOutcome reconcile(EngineClock::time_point now, RoundResult& result);
+  std::optional<std::string> missing_target(const std::vector<RegistryJob>& jobs,
+                                            const std::vector<MachineRecord>& machines) const;
   bool apply(const Decision& decision, RoundResult& result);
   void publish_reasons(const std::vector<Decision>& decisions,
                        const std::vector<RegistryJob>& jobs);
@@ -122,6 +130,8 @@ class Engine {
   EngineClock::time_point lease_deadline_{};
   EngineClock::time_point act_not_before_{};
   uint64_t seen_index_ = 0;
+  bool in_outage_ = false;  // the last round failed
+  std::optional<EngineClock::time_point> recovered_at_;
 };
 
 // The ChangeSource fleetd uses: two watch threads, each on its own Client made from

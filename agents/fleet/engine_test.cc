@@ -132,6 +132,45 @@ TEST(Engine, UnschedulesAndReplacesOnMachineLossWithinOneRound) {
   EXPECT_EQ(unscheduled, 2);
 }
 
+TEST(Engine, MachinesMissingJustAfterAnOutageGetTimeToRegisterAgain) {
+  Cluster c;
+  for (const char* m : {"m1", "m2"})
+    c.add_machine(m);
+  c.submit("a.service", "MachineMetadata=\n");
+  auto client = make_client(c.etcd.url());
+  etcd::client::KeysApi keys(*client);
+  Registry registry(keys);
+  Engine engine(registry, EngineOptions{"m1", 1, 2000ms, [&c] { return c.now; }, 16s});
+  ASSERT_EQ(engine.run_round(c.now).outcome, RoundOutcome::acted);
+  const std::string placed = c.target("a.service");
+  ASSERT_NE(placed, "-");
+  // etcd unreachable for one round; meanwhile the machine's key expired.
+  c.etcd.fail_next("PUT", "lease/engine-leader", 500, 300, "raft internal error");
+  c.advance(2s);
+  ASSERT_EQ(engine.run_round(c.now).outcome, RoundOutcome::failed);
+  ASSERT_TRUE(c.admin.remove_machine(placed));
+  c.advance(2s);
+  RoundResult r = engine.run_round(c.now);
+  EXPECT_EQ(r.outcome, RoundOutcome::settling) << r.message;
+  EXPECT_EQ(c.target("a.service"), placed);
+  // It registers again: nothing moves, and rounds act normally.
+  c.add_machine(placed);
+  c.advance(2s);
+  EXPECT_EQ(engine.run_round(c.now).outcome, RoundOutcome::acted);
+  EXPECT_EQ(c.target("a.service"), placed);
+  // Lost for real: once the grace has run out the unit moves.
+  ASSERT_TRUE(c.admin.remove_machine(placed));
+  c.advance(2s);
+  r = engine.run_round(c.now);
+  if (r.outcome == RoundOutcome::settling) {
+    c.advance(16s);
+    r = engine.run_round(c.now);
+  }
+  ASSERT_EQ(r.outcome, RoundOutcome::acted) << r.message;
+  EXPECT_NE(c.target("a.service"), placed);
+  EXPECT_NE(c.target("a.service"), "-");
+}
+
 TEST(Engine, MachineExpiryIsNoticedByTtl) {
   Cluster c;
   c.add_machine("m1");

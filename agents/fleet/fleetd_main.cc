@@ -3,7 +3,9 @@
 // lease) on its own thread, the agent (units via systemd over D-Bus) on the main thread,
 // and the v1 API on the sockets systemd passes (fleet.socket). SIGTERM/SIGINT: the engine
 // gives up its lease and fleetd exits, leaving its units running (a restart adopts them;
-// the reference stopped every unit instead).
+// the reference stopped every unit instead). SIGHUP: the engine and agent stop, the
+// configuration is read again and they start over with it; the API's listeners stay open
+// and the units keep running (a bad new configuration is logged and the old one kept).
 #include <unistd.h>
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -13,6 +15,8 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -35,10 +39,20 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::atomic<bool> g_stop{false};  // NOLINT: set by the signal handler only
+// Set by the signal handlers only (async-signal-safe lock-free atomics).
+std::atomic<bool> g_stop{false};    // NOLINT: SIGTERM, SIGINT
+std::atomic<bool> g_reload{false};  // NOLINT: SIGHUP
 
 extern "C" void on_signal(int) {
   g_stop.store(true);
+}
+
+extern "C" void on_reload(int) {
+  g_reload.store(true);
+}
+
+bool interrupted() {
+  return g_stop.load() || g_reload.load();
 }
 
 class RegistryPort : public AgentRegistry {
@@ -143,8 +157,13 @@ std::unique_ptr<etcd::client::Client> make_client(const FleetConfig& config) {
 // unless the live object is our own from before a restart (same public IP).
 class Presence {
  public:
-  Presence(Registry& registry, MachineState machine, seconds ttl)
-      : registry_(registry), machine_(std::move(machine)), ttl_(ttl) {}
+  // `previous_ip`: the address this process registered under before a reload (its own
+  // object even if the configured public IP changed).
+  Presence(Registry& registry, MachineState machine, seconds ttl, std::string previous_ip)
+      : registry_(registry),
+        machine_(std::move(machine)),
+        ttl_(ttl),
+        previous_ip_(std::move(previous_ip)) {}
 
   bool registered() const { return registered_; }
 
@@ -170,7 +189,8 @@ class Presence {
     auto machines = registry_.get_machines();
     if (machines) {
       for (const auto& m : *machines) {
-        if (m.state.id == machine_.id && m.state.public_ip == machine_.public_ip) {
+        const auto& ip = m.state.public_ip;
+        if (m.state.id == machine_.id && (ip == machine_.public_ip || ip == previous_ip_)) {
           spdlog::info("taking over this machine's registration from before a restart");
           return registry_.refresh_machine(machine_, ttl_);
         }
@@ -184,17 +204,21 @@ class Presence {
   Registry& registry_;
   MachineState machine_;
   seconds ttl_;
+  std::string previous_ip_;
   bool registered_ = false;
 };
 
-void run_engine(const FleetConfig& config, const std::string& machine_id) {
+void run_engine(const FleetConfig& config, const std::string& machine_id,
+                const std::atomic<bool>& stop) {
   auto client = make_client(config);
   etcd::client::KeysApi keys(*client);
   Registry registry(keys, config.etcd_key_prefix);
-  Engine engine(registry, {machine_id, 1, config.engine_reconcile_interval, {}});
+  const auto grace = duration_cast<milliseconds>(derive_timings(config).machine_heartbeat +
+                                                 config.etcd_request_timeout);
+  Engine engine(registry, {machine_id, 1, config.engine_reconcile_interval, {}, grace});
   // A short poll keeps shutdown quick (the watch threads stop between polls).
   EtcdChangeSource changes(etcd_config(config), registry.keys(), std::chrono::seconds(1));
-  engine.run_until_stopped(g_stop, changes);
+  engine.run_until_stopped(stop, changes);
   engine.release_lease();
 }
 
@@ -210,15 +234,16 @@ struct Timers {
   Clock::time_point heartbeat, reconcile, poll, refresh;
 };
 
+// Runs until SIGTERM/SIGINT or SIGHUP.
 void agent_loop(const FleetConfig& config, const std::string& machine_id, const std::string& ip,
-                FleetApi& api) {
+                const std::string& previous_ip, FleetApi& api) {
   const FleetTimings t = derive_timings(config);
   const auto ttl = duration_cast<seconds>(t.presence_ttl);
   auto client = make_client(config);
   etcd::client::KeysApi keys(*client);
   Registry registry(keys, config.etcd_key_prefix);
   MachineState machine{machine_id, ip, config.metadata, std::map<std::string, bool>{}, "1.0.0"};
-  Presence presence(registry, machine, ttl);
+  Presence presence(registry, machine, ttl, previous_ip);
   auto bus = corestack::systemd::Bus::open_system();
   SystemdManager systemd(bus);
   auto units = UnitManager::open(systemd, config.units_directory);
@@ -237,7 +262,7 @@ void agent_loop(const FleetConfig& config, const std::string& machine_id, const 
   }
   Timers next{};
   bool notified = false;
-  while (!g_stop) {
+  while (!interrupted()) {
     const auto now = Clock::now();
     if (now >= next.heartbeat) {
       const bool up = presence.beat();
@@ -279,35 +304,123 @@ void setup_logging(bool journal, int verbosity) {
   spdlog::flush_on(spdlog::level::info);
 }
 
-int run(int argc, char** argv) {
-  std::string config_path;
+// The API handler of the current configuration: a reload swaps in a FleetApi with its own
+// etcd client while connection threads keep calling.
+class ApiHolder {
+ public:
+  // One configuration's API: an etcd client and the FleetApi over it.
+  struct Generation {
+    explicit Generation(const FleetConfig& config)
+        : client(make_client(config)),
+          keys(*client),
+          registry(keys, config.etcd_key_prefix),
+          api(registry, static_cast<uint16_t>(config.token_limit)) {}
+    std::unique_ptr<etcd::client::Client> client;
+    etcd::client::KeysApi keys;
+    Registry registry;
+    FleetApi api;
+  };
+
+  ApiResponse handle(const ApiRequest& request) {
+    std::shared_ptr<Generation> current;
+    {
+      std::lock_guard lock(mutex_);
+      current = current_;
+    }
+    return current->api.handle(request);
+  }
+  FleetApi& install(const FleetConfig& config) {
+    auto next = std::make_shared<Generation>(config);
+    std::lock_guard lock(mutex_);
+    current_ = next;
+    return next->api;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::shared_ptr<Generation> current_;
+};
+
+struct Arguments {
+  std::string config_path;  // "" = the default file if it exists
+  bool version = false;
+};
+
+std::optional<Arguments> parse_arguments(int argc, char** argv) {
+  Arguments a;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--version" || arg == "-version" || arg == "version") {
-      std::cout << "fleetd version 1.0.0 (corestack " << CORESTACK_VERSION << ")\n";
-      return 0;
-    }
-    if ((arg == "--config" || arg == "-config") && i + 1 < argc) {
-      config_path = argv[++i];
+      a.version = true;
+    } else if ((arg == "--config" || arg == "-config") && i + 1 < argc) {
+      a.config_path = argv[++i];
     } else if (arg.rfind("--config=", 0) == 0) {
-      config_path = arg.substr(9);
+      a.config_path = arg.substr(9);
     } else {
-      std::cerr << "Usage: fleetd [--config PATH] [--version]\n";
-      return 1;
+      return std::nullopt;
     }
   }
+  return a;
+}
+
+std::optional<std::string> env(std::string_view name) {
+  const char* v = std::getenv(std::string(name).c_str());
+  return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+Expected<FleetConfig, std::string> load_config(const std::string& config_path) {
   const std::string file = config_path.empty() ? std::string(kDefaultConfigFile) : config_path;
   auto text = read_file(file);
-  if (!text && !config_path.empty()) {
-    std::cerr << "Unable to open config file " << config_path << "\n";
+  if (!text && !config_path.empty()) return unexpected("Unable to open config file " + config_path);
+  return load_fleet_config(text ? std::optional<std::string_view>(*text) : std::nullopt, env,
+                           file);
+}
+
+// One configuration's engine and agent, until a signal. Throws what the agent throws.
+void run_generation(const FleetConfig& config, const std::string& machine_id,
+                    const std::string& ip, const std::string& previous_ip, FleetApi& api) {
+  std::atomic<bool> engine_stop{false};
+  std::thread engine;
+  if (!config.disable_engine) {
+    engine = std::thread([&] { run_engine(config, machine_id, engine_stop); });
+  }
+  try {
+    agent_loop(config, machine_id, ip, previous_ip, api);
+  } catch (...) {
+    engine_stop = true;
+    if (engine.joinable()) engine.join();
+    throw;
+  }
+  engine_stop = true;
+  if (engine.joinable()) engine.join();
+}
+
+// SIGHUP: the new configuration, or the old one when the new one does not load.
+FleetConfig reload(const std::string& config_path, const FleetConfig& current) {
+  corestack::systemd::notify("RELOADING=1");
+  auto next = load_config(config_path);
+  if (!next) {
+    spdlog::error("reloading the configuration: {}; keeping the previous one", next.error());
+    return current;
+  }
+  for (const auto& w : next->warnings)
+    spdlog::warn("{}", w);
+  spdlog::set_level(next->verbosity > 0 ? spdlog::level::debug : spdlog::level::info);
+  spdlog::info("configuration reloaded");
+  return *next;
+}
+
+int run(int argc, char** argv) {
+  auto args = parse_arguments(argc, argv);
+  if (!args) {
+    std::cerr << "Usage: fleetd [--config PATH] [--version]\n";
     return 1;
   }
-  auto env = [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    return v ? std::optional<std::string>(v) : std::nullopt;
-  };
-  auto config =
-      load_fleet_config(text ? std::optional<std::string_view>(*text) : std::nullopt, env, file);
+  if (args->version) {
+    std::cout << "fleetd version 1.0.0 (corestack " << CORESTACK_VERSION << ")\n";
+    return 0;
+  }
+  auto config = load_config(args->config_path);
   if (!config) {
     std::cerr << config.error() << "\n";
     return 1;
@@ -315,6 +428,9 @@ int run(int argc, char** argv) {
   setup_logging(env("JOURNAL_STREAM").has_value(), config->verbosity);
   for (const auto& w : config->warnings)
     spdlog::warn("{}", w);
+  if (config->enable_grpc) {
+    spdlog::warn("enable_grpc is not supported: the engine and agents talk through etcd");
+  }
   std::string machine_id;
   try {
     machine_id = corestack::systemd::read_machine_id(
@@ -323,31 +439,34 @@ int run(int argc, char** argv) {
     spdlog::critical("unable to determine local machine ID: {}", e.what());
     return 1;
   }
-  const std::string ip = detect_public_ip(config->public_ip);
-  spdlog::info("starting fleetd: machine {} public IP {}", machine_id, ip.empty() ? "-" : ip);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
-  std::signal(SIGHUP, SIG_IGN);
+  std::signal(SIGHUP, on_reload);
 
-  auto api_client = make_client(*config);
-  etcd::client::KeysApi api_keys(*api_client);
-  Registry api_registry(api_keys, config->etcd_key_prefix);
-  FleetApi api(api_registry, static_cast<uint16_t>(config->token_limit));
-  ApiServer server([&api](const ApiRequest& r) { return api.handle(r); }, "fleetd/1.0.0");
+  ApiHolder apis;
+  FleetApi* api = &apis.install(*config);
+  ApiServer server([&apis](const ApiRequest& r) { return apis.handle(r); }, "fleetd/1.0.0");
   for (int fd : ApiServer::systemd_sockets())
     server.serve(fd);
 
-  std::thread engine;
-  if (!config->disable_engine) engine = std::thread([&] { run_engine(*config, machine_id); });
   int status = 0;
-  try {
-    agent_loop(*config, machine_id, ip, api);
-  } catch (const std::exception& e) {
-    spdlog::critical("agent: {}", e.what());
-    g_stop = true;
-    status = 1;
+  std::string previous_ip;
+  while (true) {
+    const std::string ip = detect_public_ip(config->public_ip);
+    spdlog::info("starting fleetd: machine {} public IP {}", machine_id, ip.empty() ? "-" : ip);
+    try {
+      run_generation(*config, machine_id, ip, previous_ip, *api);
+    } catch (const std::exception& e) {
+      spdlog::critical("agent: {}", e.what());
+      status = 1;
+      break;
+    }
+    if (g_stop) break;
+    g_reload = false;
+    *config = reload(args->config_path, *config);
+    api = &apis.install(*config);
+    previous_ip = ip;
   }
-  if (engine.joinable()) engine.join();
   server.stop();
   spdlog::info("fleetd stopped; local units keep running");
   return status;

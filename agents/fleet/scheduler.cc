@@ -29,10 +29,18 @@ bool any_glob_matches(const std::vector<std::string>& globs, std::string_view na
                      [&](const std::string& g) { return glob_matches(g, name); });
 }
 
-// `a` replaces `b` and not the other way round (circular pairs are ignored).
+// `a` replaces `b` and not the other way round. A circular pair displaces neither (the
+// reference ignores circular Replaces) but still never shares a machine: two units that
+// each say the other must go cannot both run there (fleet's TestScheduleCircularReplace:
+// only one of them is active on a one-machine cluster).
 bool replaces_one_way(const ClusterJob& a, const ClusterJob& b) {
   return any_glob_matches(a.requirements.replaces, b.name) &&
          !any_glob_matches(b.requirements.replaces, a.name);
+}
+
+bool replace_each_other(const ClusterJob& a, const ClusterJob& b) {
+  return any_glob_matches(a.requirements.replaces, b.name) &&
+         any_glob_matches(b.requirements.replaces, a.name);
 }
 
 std::string metadata_mismatch(const MetadataRequirement& required,
@@ -58,6 +66,9 @@ std::string blocking_unit(const ClusterJob& job, const ClusterJob& other) {
     return "conflicts with unit " + other.name + " on this machine";
   }
   if (replaces_one_way(other, job)) return "unit " + other.name + " on this machine replaces it";
+  if (replace_each_other(job, other)) {
+    return "unit " + other.name + " on this machine and this unit replace each other";
+  }
   return {};
 }
 

@@ -322,16 +322,27 @@ TEST(Scheduler, ReplacedUnitAlreadyNextToItsReplacerIsMoved) {
             "target Machine(m1) unable to run unit: unit new.service on this machine replaces it");
 }
 
-TEST(Scheduler, CircularReplacesAreIgnored) {
+TEST(Scheduler, CircularReplacesDisplaceNeitherButKeepThemApart) {
   ClusterModel together({machine("m1")}, {job("a.service", "Replaces=b.service", "m1"),
                                           job("b.service", "Replaces=a.service", "m1")});
-  EXPECT_EQ(brief(plan_engine_round(together)), Lines{});
+  auto decisions = plan_engine_round(together);
+  EXPECT_EQ(brief(decisions), (Lines{"unschedule a.service m1", "unschedulable a.service"}));
+  EXPECT_EQ(decisions[0].reason,
+            "target Machine(m1) unable to run unit: unit b.service on this machine and this "
+            "unit replace each other");
+  expect_stable(together);
 
-  ClusterModel fresh({machine("m1")}, {job("a.service", "Replaces=b.service"),
-                                       job("b.service", "Replaces=a.service")});
-  EXPECT_EQ(brief(plan_engine_round(fresh)),
-            (Lines{"schedule a.service m1", "schedule b.service m1"}));
-  expect_stable(fresh);
+  ClusterModel one({machine("m1")}, {job("a.service", "Replaces=b.service"),
+                                     job("b.service", "Replaces=a.service")});
+  EXPECT_EQ(brief(plan_engine_round(one)),
+            (Lines{"schedule a.service m1", "unschedulable b.service"}));
+  expect_stable(one);
+
+  ClusterModel two({machine("m1"), machine("m2")}, {job("a.service", "Replaces=b.service"),
+                                                    job("b.service", "Replaces=a.service")});
+  EXPECT_EQ(brief(plan_engine_round(two)),
+            (Lines{"schedule a.service m1", "schedule b.service m2"}));
+  expect_stable(two);
 }
 
 TEST(Scheduler, NoMachinesMeansEveryActiveUnitIsUnschedulable) {

@@ -8,10 +8,16 @@ the v1 API of one host, checked through the API and the hosts' systemd stand-ins
      3 distinct machines; the other 2 say why they are unschedulable;
   2. MachineOf: a follower lands on its peer's machine;
   3. Global: one unit runs on every host whose metadata matches (2 of 3);
-  4. host loss: SIGKILL of the fleetd of the host running a plain unit moves it (launched
+  4. Replaces: a unit that needs the machine of the unit it replaces takes it, and the
+     replaced unit moves (running) to another host;
+  5. circular Replaces: of two units replacing each other, with one eligible host, one
+     runs and the other says why it waits;
+  6. templates: instances of web@.service with MachineMetadata=n=%i land on host n; an
+     instance no host matches says why;
+  7. host loss: SIGKILL of the fleetd of the host running a plain unit moves it (launched
      and really running) to another host within agent_ttl + 2 engine intervals (+ the
      agent's 5 s reconcile and slack for a loaded machine; the measured time is printed);
-  5. a second fleetd with a machine ID already registered by another host never
+  8. a second fleetd with a machine ID already registered by another host never
      registers: its API answers 503;
   and fleetctl against the same cluster: list-machines, start (blocking), cat, list-units,
   stop, destroy, and its exit codes.
@@ -81,19 +87,104 @@ def conflicts(api, hosts, etcd_url):
     machines = [p for p in placed if p]
     if len(set(machines)) != 3:
         raise Failure("conflicting units share a machine: %s" % placed)
-    time.sleep(2 * ENGINE_INTERVAL_S)  # a few more rounds must not place a fourth
-    if len([n for n in names if launched_on(api, n)]) != 3:
-        raise Failure("a fourth conflicting unit was launched")
     unplaced = [n for n, p in zip(names, placed) if not p]
     for n in unplaced:
-        url = "%s/v2/keys/_coreos.com/fleet/job/%s/unschedulable" % (etcd_url, n)
-        with urllib.request.urlopen(url, timeout=5) as r:
-            why = json.loads(r.read())["node"]["value"]
+        # The engine's verdict on the other two: written once it has considered them.
+        why = wait_for("why %s is unschedulable" % n, lambda: unschedulable(etcd_url, n), 30)
         if "conflict" not in why:
             raise Failure("%s unschedulable for another reason: %r" % (n, why))
+    if len([n for n in names if launched_on(api, n)]) != 3:
+        raise Failure("a fourth conflicting unit was launched")
     for n in names:
         api.api("DELETE", "/units/" + n)
     print("1. Conflicts: 3 of 5 launched on 3 machines; the others say 'conflict'", flush=True)
+
+
+def unschedulable(etcd_url, name):
+    """job/<name>/unschedulable (why the engine cannot place it), or None."""
+    url = "%s/v2/keys/_coreos.com/fleet/job/%s/unschedulable" % (etcd_url, name)
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return json.loads(r.read())["node"]["value"] or None
+    except OSError:
+        return None
+
+
+def host_with(hosts, metadata):
+    return next(h for h in hosts if metadata in h.metadata.split(","))
+
+
+def replaces(api, hosts, etcd_url):
+    """Replaces moves the replaced unit off the machine the replacer needs; a circular pair
+    never shares a machine and displaces nobody."""
+    put(api, "old.service", [("Service", "ExecStart", "/bin/sleep 1000")])
+    first = wait_for("old.service launched", lambda: launched_on(api, "old.service"), 60)
+    there = next(h for h in hosts if h.machine_id == first)
+    n = next(kv for kv in there.metadata.split(",") if kv.startswith("n="))
+    put(api, "new.service", [("Service", "ExecStart", "/bin/sleep 1000"),
+                             ("X-Fleet", "Replaces", "old.service"),
+                             ("X-Fleet", "MachineMetadata", n)])
+
+    def moved():
+        new, old = launched_on(api, "new.service"), launched_on(api, "old.service")
+        if new == first and old and old != first and running_somewhere(hosts, "old.service", old):
+            return old
+        return None
+    elsewhere = wait_for("old.service to move for new.service", moved, 60)
+    wait_for("old.service to stop on %s" % first[:8],
+             lambda: there.unit("old.service").get("active_state") != "active", 30)
+    for name in ("new.service", "old.service"):
+        api.api("DELETE", "/units/" + name)
+    print("4. Replaces: new.service took %s, old.service moved to %s" % (first[:8],
+                                                                         elsewhere[:8]), flush=True)
+    back = host_with(hosts, "tier=back")
+    for me, other in (("one.service", "two.service"), ("two.service", "one.service")):
+        put(api, me, [("Service", "ExecStart", "/bin/sleep 1000"),
+                      ("X-Fleet", "Replaces", other), ("X-Fleet", "MachineMetadata", "tier=back")])
+
+    def one_and_why():
+        placed = [n for n in ("one.service", "two.service") if launched_on(api, n)]
+        left = [n for n in ("one.service", "two.service") if n not in placed]
+        why = unschedulable(etcd_url, left[0]) if len(placed) == 1 else None
+        return (placed[0], left[0], why) if why else None
+    runs, waits, why = wait_for("one of the circular pair placed, the other refused",
+                                one_and_why, 60)
+    if launched_on(api, runs) != back.machine_id or "replace each other" not in why:
+        raise Failure("circular Replaces: %s on %s, %s: %r" % (
+            runs, launched_on(api, runs), waits, why))
+    if launched_on(api, waits):
+        raise Failure("both units of a circular Replaces pair launched")
+    for name in ("one.service", "two.service"):
+        api.api("DELETE", "/units/" + name)
+    print("5. circular Replaces on the one eligible host: %s runs, %s waits (%s)" % (
+        runs, waits, why.split(";")[0]), flush=True)
+
+
+def templates(api, hosts, etcd_url):
+    """A template's instances carry %i into MachineMetadata: web@<n> lands on host n."""
+    options = [("Service", "ExecStart", "/bin/sleep 1000"),
+               ("X-Fleet", "MachineMetadata", "n=%i")]
+    put(api, "web@.service", options, desired="inactive")
+    instances = ["web@%d.service" % i for i in range(3)]
+    for name in instances + ["web@7.service"]:
+        put(api, name, options)  # the client copies the template, as fleetctl does
+    for i, name in enumerate(instances):
+        h = host_with(hosts, "n=%d" % i)
+        wait_for("%s running on host n=%d" % (name, i),
+                 lambda: launched_on(api, name) == h.machine_id and running_somewhere(
+                     hosts, name, h.machine_id), 60)
+    why = wait_for("why web@7 is unschedulable",
+                   lambda: unschedulable(etcd_url, "web@7.service"), 30)
+    if "n=7" not in why or launched_on(api, "web@7.service"):
+        raise Failure("web@7.service: launched on %s, reason %r" % (
+            launched_on(api, "web@7.service"), why))
+    status, body = api.api("PUT", "/units/web@.service", {"desiredState": "launched"})
+    if status != 400 or "cannot activate template" not in json.dumps(body):
+        raise Failure("activating the template: %d %s" % (status, body))
+    for name in instances + ["web@7.service", "web@.service"]:
+        api.api("DELETE", "/units/" + name)
+    print("6. templates: web@0..2 on hosts n=0..2 via MachineMetadata=n=%%i; web@7 waits (%s)"
+          % why.split(";")[0], flush=True)
 
 
 def machine_of(api, hosts):
@@ -140,7 +231,7 @@ def host_loss(api, hosts, lead):
     budget = AGENT_TTL_S + 2 * ENGINE_INTERVAL_S + 5 + 10
     new = wait_for("leader+follower to move off the killed host", moved, budget)
     took = time.monotonic() - killed_at
-    print("4. host loss: leader+follower moved %s -> %s in %.1f s (agent_ttl %d s)" %
+    print("7. host loss: leader+follower moved %s -> %s in %.1f s (agent_ttl %d s)" %
           (lead[:8], new[:8], took, AGENT_TTL_S), flush=True)
     return api_host
 
@@ -151,13 +242,16 @@ def duplicate_id(args, base, etcd_urls, taken):
                       agent_ttl="%ds" % AGENT_TTL_S)
     try:
         dup.start_fleetd()
-        time.sleep(2 * AGENT_TTL_S)  # give it every chance to (wrongly) register
+        # Evidence that it tried: its refusal in the log (the object it would collide with
+        # is live, refreshed by the real host meanwhile).
+        wait_for("the duplicate's refusal", lambda: "registered by another host" in dup.logs(),
+                 30)
         status, body = dup.api("GET", "/machines")
         if status != 503:
             raise Failure("a duplicate machine ID registered: %d %s" % (status, body))
     finally:
         dup.stop()
-    print("5. duplicate machine ID: API answers 503, never registered", flush=True)
+    print("8. duplicate machine ID: API answers 503, never registered", flush=True)
 
 
 def fleetctl(args, h, *argv):
@@ -217,6 +311,8 @@ def scenario(args, c, base):
         conflicts(api, hosts, c.client_urls[0])
         lead = machine_of(api, hosts)
         global_units(api, hosts)
+        replaces(api, hosts, c.client_urls[0])
+        templates(api, hosts, c.client_urls[0])
         fleetctl_checks(args, api, hosts, lead)
         if lead == hosts[0].machine_id:
             api = hosts[1]

@@ -91,7 +91,13 @@ class Host:
             preexec_fn=clusterlib._die_with_parent)
         wait_for("fake_systemd", lambda: os.path.exists(self.state_file), 10)
         self.fleetd = None
-        open(os.path.join(base, "fleet.conf"), "w").close()  # settings come from FLEET_*
+        self.write_config("")  # the metadata; the rest comes from FLEET_*
+
+    def write_config(self, text):
+        path = os.path.join(self.base, "fleet.conf")
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.rename(path + ".tmp", path)
 
     def start_fleetd(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FLEET", "DBUS_"))}
@@ -104,9 +110,10 @@ class Host:
             "FLEET_AGENT_TTL": self.agent_ttl,
             "FLEET_ENGINE_RECONCILE_INTERVAL": "0.5",
             "FLEET_PUBLIC_IP": self.public_ip,
-            "FLEET_METADATA": self.metadata,
             "FLEET_MACHINE_ID_FILE": os.path.join(self.base, "machine-id"),
         })
+        # The metadata goes in the file, so a reload (SIGHUP) can change it.
+        self.write_config("metadata=%s\n" % self.metadata)
         log = open(os.path.join(self.base, "fleetd.log"), "a")
         # systemd-socket-activate passes on only the variables named with -E.
         passed = []
@@ -203,7 +210,8 @@ def pid_alive(path):
         return None
 
 
-def scenario(h, etcd_url):
+def scenario(h, cluster):
+    etcd_url = cluster.client_urls[0]
     h.start_fleetd()
     def registered():
         try:
@@ -281,6 +289,78 @@ def scenario(h, etcd_url):
     expect(h.unit("keep.service").get("starts") == starts,
            "systemd started keep.service again: %s" % h.unit("keep.service"))
     print("6. SIGTERM left keep.service running; the new fleetd adopted it", flush=True)
+    reload(h, keep, kept, starts)
+    connectivity_loss(h, cluster, keep, kept, starts)
+
+
+def machine_metadata(h):
+    status, body = h.api("GET", "/machines")
+    machines = body.get("machines", []) if status == 200 and body else []
+    return machines[0].get("metadata", {}) if machines else None
+
+
+def log_count(h, text):
+    with open(os.path.join(h.base, "fleetd.log")) as f:
+        return f.read().count(text)
+
+
+def log_has(h, text):
+    return log_count(h, text) > 0
+
+
+def reload(h, keep, kept, starts):
+    pid = h.fleetd.pid
+    h.write_config("metadata=role=web,reloaded=yes\n")
+    h.fleetd.send_signal(signal.SIGHUP)
+    wait_for("the reloaded metadata", lambda: (machine_metadata(h) or {}).get("reloaded") == "yes",
+             30)
+    h.write_config("this line has no equals sign\n")
+    h.fleetd.send_signal(signal.SIGHUP)
+    wait_for("the bad configuration to be refused",
+             lambda: log_has(h, "keeping the previous one"), 30)
+    wait_for("the API after the refused reload",
+             lambda: (machine_metadata(h) or {}).get("reloaded") == "yes", 30)
+    expect(h.fleetd.poll() is None and h.fleetd.pid == pid, "fleetd exited on SIGHUP")
+    expect(pid_alive(keep) == kept, "keep.service was restarted by a reload")
+    expect(h.unit("keep.service").get("starts") == starts,
+           "systemd started keep.service again on reload: %s" % h.unit("keep.service"))
+    print("7. SIGHUP: new metadata on the same socket, a bad file refused, units untouched",
+          flush=True)
+
+
+def connectivity_loss(h, cluster, keep, kept, starts):
+    """etcd stops answering (SIGSTOP): the API says 503, units keep running; etcd back: the
+    machine registers again and the units were neither stopped nor started again."""
+    member = cluster.members[0].proc.pid
+    heartbeats = log_count(h, "heartbeat failed")
+    os.killpg(member, signal.SIGSTOP)
+    stopped = time.monotonic()
+    try:
+        wait_for("a failed heartbeat", lambda: log_count(h, "heartbeat failed") > heartbeats, 60)
+        status, body = wait_for("the API to answer 503",
+                                lambda: (lambda r: r if r[0] == 503 else None)(
+                                    h.api("GET", "/machines")), 30)
+        expect("unable to communicate with etcd" in json.dumps(body), "503 body: %s" % body)
+        # The outage (the fault's length, not a synchronisation) outlasts the machine's TTL
+        # and the agent's 5 s reconcile: the presence key expires meanwhile, and an agent
+        # that took a failed read for "no jobs here" would have unloaded keep.service.
+        ttl_s = int(h.agent_ttl.rstrip("s"))
+        wait_for("the outage to outlast the machine TTL and a reconcile",
+                 lambda: time.monotonic() - stopped > ttl_s + 6, ttl_s + 30)
+        expect(pid_alive(keep) == kept, "keep.service died while etcd was unreachable")
+        expect(h.unit("keep.service").get("active_state") == "active",
+               "keep.service not active: %s" % h.unit("keep.service"))
+    finally:
+        os.killpg(member, signal.SIGCONT)
+    wait_for("the machine to register again", lambda: machine_metadata(h) is not None, 60)
+    wait_for("keep.service launched again",
+             lambda: (lambda r: r[0] == 200 and r[1].get("currentState") == "launched")(
+                 h.api("GET", "/units/keep.service")), 60)
+    expect(pid_alive(keep) == kept, "keep.service was restarted after etcd came back")
+    expect(h.unit("keep.service").get("starts") == starts,
+           "systemd started keep.service again: %s" % h.unit("keep.service"))
+    print("8. etcd unreachable: API 503, units kept running; back: re-registered, no restart",
+          flush=True)
 
 
 def main():
@@ -304,7 +384,7 @@ def main():
         with clusterlib.Cluster(args.kind, 1, binary=args.etcd2) as c:
             h = Host(args, base, c.client_urls[0])
             try:
-                scenario(h, c.client_urls[0])
+                scenario(h, c)
             except Failure:
                 print(h.logs(), file=sys.stderr)
                 raise
