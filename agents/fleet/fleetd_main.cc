@@ -372,13 +372,12 @@ Expected<FleetConfig, std::string> load_config(const std::string& config_path) {
   const std::string file = config_path.empty() ? std::string(kDefaultConfigFile) : config_path;
   auto text = read_file(file);
   if (!text && !config_path.empty()) return unexpected("Unable to open config file " + config_path);
-  return load_fleet_config(text ? std::optional<std::string_view>(*text) : std::nullopt, env,
-                           file);
+  return load_fleet_config(text ? std::optional<std::string_view>(*text) : std::nullopt, env, file);
 }
 
 // One configuration's engine and agent, until a signal. Throws what the agent throws.
-void run_generation(const FleetConfig& config, const std::string& machine_id,
-                    const std::string& ip, const std::string& previous_ip, FleetApi& api) {
+void run_generation(const FleetConfig& config, const std::string& machine_id, const std::string& ip,
+                    const std::string& previous_ip, FleetApi& api) {
   std::atomic<bool> engine_stop{false};
   std::thread engine;
   if (!config.disable_engine) {
