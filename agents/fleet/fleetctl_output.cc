@@ -160,6 +160,7 @@ std::string unit_file_cell(const ApiUnit& u, std::string_view field, const Machi
   if (field == "state") return global ? "-" : or_dash(u.current_state);
   if (field == "hash") return full ? file.hash().hex() : file.hash().short_hex();
   if (field == "desc") return or_dash(file.description());
+  if (field == "reason") return or_dash(u.unschedulable_reason);
   if (global) return "global";  // target, tmachine
   return machine_column(u.machine_id, machines, full);
 }
@@ -296,6 +297,70 @@ std::string timed_out_message(std::string_view unit, std::string_view state) {
 
 std::string unit_not_found_message(std::string_view unit) {
   return "Unit " + std::string(unit) + " not found";
+}
+
+std::string timed_out_message(std::string_view unit, std::string_view state,
+                              std::string_view unschedulable_reason) {
+  std::string out = timed_out_message(unit, state);
+  if (!unschedulable_reason.empty())
+    out += ": not schedulable: " + std::string(unschedulable_reason);
+  return out;
+}
+
+std::string unschedulable_message(std::string_view unit, std::string_view reason) {
+  return "Unit " + std::string(unit) + " is not schedulable: " + std::string(reason);
+}
+
+std::string unit_not_on_filesystem_message(std::string_view unit, bool template_unit) {
+  return std::string("unable to find ") + (template_unit ? "template " : "") + "Unit(" +
+         std::string(unit) + ") in Registry or on filesystem";
+}
+
+std::string same_unit_message(std::string_view unit) {
+  return "Found same Unit(" + std::string(unit) + ") in Registry, nothing to do";
+}
+
+std::string unit_does_not_exist_message(std::string_view unit) {
+  return "Unit " + std::string(unit) + " does not exist.";
+}
+
+std::string unit_not_loaded_message(std::string_view unit) {
+  return "Unit " + std::string(unit) + " does not appear to be loaded.";
+}
+
+std::string unable_to_restart_message(std::string_view unit, std::string_view state) {
+  return "Unable to restart unit " + std::string(unit) + " in state " + std::string(state);
+}
+
+std::string global_unit_unsupported_message(std::string_view command, std::string_view unit) {
+  return "Unable to run " + std::string(command) + " for global unit " + std::string(unit) +
+         ": pick its machine with `fleetctl ssh MACHINE ...`";
+}
+
+std::string verify_deprecated_message(std::string_view what) {
+  return "WARNING: the \"" + std::string(what) +
+         "\" command is deprecated: unit signing is not supported";
+}
+
+std::string host_key_mismatch_message(std::string_view host, std::string_view known_hosts_file) {
+  const std::string h(host), f(known_hosts_file);
+  return "Error: host key mismatch for " + h + " (known hosts file " + f +
+         "): the host's key changed or the connection is intercepted. If the change is "
+         "expected, remove the old key with `ssh-keygen -R " +
+         h + " -f " + f + "` or use --strict-host-key-checking=false";
+}
+
+std::string ambiguous_machine_message(std::string_view prefix,
+                                      const std::vector<std::string>& ids) {
+  std::string out =
+      "Error: machine prefix " + std::string(prefix) + " matches more than one machine:";
+  for (size_t i = 0; i < ids.size(); ++i)
+    out += (i == 0 ? " " : ", ") + ids[i];
+  return out;
+}
+
+std::string no_machine_or_unit_message(std::string_view what) {
+  return "Error: no machine or unit named " + std::string(what);
 }
 
 }  // namespace corestack::fleet

@@ -46,8 +46,8 @@ Expected<FieldSelection, std::string> parse_fields(std::string_view flag,
 constexpr std::string_view kListUnitsFields[] = {"unit", "load",    "active",
                                                  "sub",  "machine", "hash"};
 constexpr std::string_view kListUnitsDefault = "unit,machine,active,sub";
-constexpr std::string_view kListUnitFilesFields[] = {"unit",   "hash",   "dstate", "state",
-                                                     "target", "global", "desc",   "tmachine"};
+constexpr std::string_view kListUnitFilesFields[] = {
+    "unit", "hash", "dstate", "state", "target", "global", "desc", "tmachine", "reason"};
 constexpr std::string_view kListUnitFilesDefault = "unit,hash,dstate,state,target";
 constexpr std::string_view kListMachinesFields[] = {"machine", "ip", "metadata"};
 constexpr std::string_view kListMachinesDefault = "machine,ip,metadata";
@@ -70,7 +70,8 @@ std::string format_list_units(const std::vector<ApiUnitState>& states, const Mac
 // `list-unit-files`: one row per unit, sorted by name. Fields: unit, hash (of the options; 7
 // characters unless full), dstate, state (`-` for global units or when unknown), target and
 // tmachine (`global` for global units, `-` when unscheduled, else the machine legend), global
-// (true/false), desc ([Unit] Description or `-`).
+// (true/false), desc ([Unit] Description or `-`), reason (corestack: why the engine cannot
+// place the unit, `-` when it can or was not asked to; never in the default fields).
 std::string format_list_unit_files(std::vector<ApiUnit> units, const MachineIndex& machines,
                                    const std::vector<std::string>& fields,
                                    const TableOptions& options);
@@ -109,5 +110,41 @@ std::string cannot_replace_warning(std::string_view unit, std::string_view desir
 std::string timed_out_message(std::string_view unit, std::string_view state);
 // stderr, exit 1: "Unit foo.service not found".
 std::string unit_not_found_message(std::string_view unit);
+
+// The wait error when the engine said why it cannot place the unit: "timed out waiting for
+// unit foo.service to report state launched: not schedulable: <reason>".
+std::string timed_out_message(std::string_view unit, std::string_view state,
+                              std::string_view unschedulable_reason);
+// stderr while waiting (once, and again when the reason changes): "Unit foo.service is not
+// schedulable: <reason>".
+std::string unschedulable_message(std::string_view unit, std::string_view reason);
+// stderr, submit/load/start of a name with no unit in the registry and no local file:
+// "unable to find Unit(foo.service) in Registry or on filesystem"; for an instance without a
+// template anywhere: "unable to find template Unit(foo@.service) in Registry or on filesystem".
+std::string unit_not_on_filesystem_message(std::string_view unit, bool template_unit);
+// stdout, start/load/submit --replace when the registry already has the same contents:
+// "Found same Unit(foo.service) in Registry, nothing to do".
+std::string same_unit_message(std::string_view unit);
+// stderr, exit 1 (status, journal, ssh --unit): "Unit foo.service does not exist." and
+// "Unit foo.service does not appear to be loaded." (no machine yet).
+std::string unit_does_not_exist_message(std::string_view unit);
+std::string unit_not_loaded_message(std::string_view unit);
+// stderr, exit 1: "Unable to restart unit foo.service in state inactive".
+std::string unable_to_restart_message(std::string_view unit, std::string_view state);
+// stderr, exit 1: "Unable to run journal for global unit g.service: pick its machine with
+// `fleetctl ssh MACHINE journalctl -u g.service`" (journal and ssh refuse global units).
+std::string global_unit_unsupported_message(std::string_view command, std::string_view unit);
+// stderr, exit 2: `WARNING: the "verify" command is deprecated: unit signing is not
+// supported` (also for --sign).
+std::string verify_deprecated_message(std::string_view what);
+// stderr, exit 1, when ssh refused a changed host key: "Error: host key mismatch for
+// 127.0.0.2 (known hosts file /root/.fleetctl/known_hosts): the host's key changed or the
+// connection is intercepted. If the change is expected, remove the old key with `ssh-keygen
+// -R 127.0.0.2 -f /root/.fleetctl/known_hosts` or use --strict-host-key-checking=false".
+std::string host_key_mismatch_message(std::string_view host, std::string_view known_hosts_file);
+// stderr, exit 1 (ssh MACHINE): "Error: machine prefix 12 matches more than one machine:
+// 12ab..., 12cd..." / "Error: no machine or unit named x".
+std::string ambiguous_machine_message(std::string_view prefix, const std::vector<std::string>& ids);
+std::string no_machine_or_unit_message(std::string_view what);
 
 }  // namespace corestack::fleet

@@ -176,5 +176,35 @@ TEST(FleetctlOutput, Messages) {
   EXPECT_EQ(unit_not_found_message("foo.service"), "Unit foo.service not found");
 }
 
+TEST(FleetctlOutput, RemoteAndSchedulingMessages) {
+  EXPECT_EQ(timed_out_message("x.service", "launched", ""),
+            "timed out waiting for unit x.service to report state launched");
+  EXPECT_EQ(timed_out_message("x.service", "launched", "no machine has role=db"),
+            "timed out waiting for unit x.service to report state launched: not schedulable: "
+            "no machine has role=db");
+  EXPECT_EQ(unschedulable_message("x.service", "r"), "Unit x.service is not schedulable: r");
+  EXPECT_EQ(unit_not_on_filesystem_message("x.service", false),
+            "unable to find Unit(x.service) in Registry or on filesystem");
+  EXPECT_EQ(unit_not_on_filesystem_message("x@.service", true),
+            "unable to find template Unit(x@.service) in Registry or on filesystem");
+  EXPECT_EQ(same_unit_message("x.service"),
+            "Found same Unit(x.service) in Registry, nothing to do");
+  EXPECT_EQ(unit_does_not_exist_message("x.service"), "Unit x.service does not exist.");
+  EXPECT_EQ(unit_not_loaded_message("x.service"), "Unit x.service does not appear to be loaded.");
+  EXPECT_EQ(unable_to_restart_message("x.service", "inactive"),
+            "Unable to restart unit x.service in state inactive");
+  EXPECT_EQ(global_unit_unsupported_message("journal", "g.service"),
+            "Unable to run journal for global unit g.service: pick its machine with `fleetctl "
+            "ssh MACHINE ...`");
+  EXPECT_EQ(verify_deprecated_message("verify"),
+            "WARNING: the \"verify\" command is deprecated: unit signing is not supported");
+  const std::string mismatch = host_key_mismatch_message("127.0.0.2", "/k");
+  EXPECT_EQ(mismatch.rfind("Error: host key mismatch for 127.0.0.2 (known hosts file /k)", 0), 0u);
+  EXPECT_NE(mismatch.find("ssh-keygen -R 127.0.0.2 -f /k"), std::string::npos);
+  EXPECT_EQ(ambiguous_machine_message("12", {"12ab", "12cd"}),
+            "Error: machine prefix 12 matches more than one machine: 12ab, 12cd");
+  EXPECT_EQ(no_machine_or_unit_message("zz"), "Error: no machine or unit named zz");
+}
+
 }  // namespace
 }  // namespace corestack::fleet

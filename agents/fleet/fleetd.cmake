@@ -38,11 +38,39 @@ set_tests_properties(fleet_fleetd_single_real_etcd PROPERTIES LABELS compat)
 set_tests_properties(fleet_fleetd_single_etcd2 fleet_fleetd_single_real_etcd PROPERTIES
   TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier)
 
-# fleetctl: the CLI on the v1 API (unix socket or http via libcurl).
+# fleetctl: the CLI on the v1 API (unix socket or http via libcurl, --tunnel through the
+# system ssh), or with --driver etcd on fleetd's FleetApi in-process over etcd.
+add_library(corestack_fleetctl STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/fleetctl_client.cc ${CMAKE_CURRENT_LIST_DIR}/fleetctl_options.cc
+  ${CMAKE_CURRENT_LIST_DIR}/fleetctl_rules.cc ${CMAKE_CURRENT_LIST_DIR}/fleetctl_ssh.cc)
+corestack_warnings(corestack_fleetctl)
+target_link_libraries(corestack_fleetctl
+  PUBLIC corestack_fleet_api PRIVATE corestack_fleet_server CURL::libcurl)
+
 add_executable(fleetctl ${CMAKE_CURRENT_LIST_DIR}/fleetctl_main.cc
-  ${CMAKE_CURRENT_LIST_DIR}/fleetctl_client.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/fleetctl_commands.cc ${CMAKE_CURRENT_LIST_DIR}/fleetctl_units.cc
+  ${CMAKE_CURRENT_LIST_DIR}/fleetctl_remote.cc)
 corestack_warnings(fleetctl)
-target_link_libraries(fleetctl PRIVATE corestack_fleet_api CURL::libcurl)
+target_link_libraries(fleetctl PRIVATE corestack_fleetctl)
+
+corestack_test(fleetctl_test PREFIX fleet_ LABELS unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fleetctl_ssh_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/fleetctl_options_test.cc
+  LIBS corestack_fleetctl)
+
+# fleetctl's remote commands (status, journal, ssh, --tunnel, host keys) against a private
+# sshd, --driver etcd, --replace, restart, templates, unschedulable units (tests/fleet/
+# fleetctl_remote.py); etcd2 (cluster) and etcd (compat).
+set(FLEETCTL_REMOTE ${PROJECT_SOURCE_DIR}/tests/fleet/fleetctl_remote.py
+    --fleetd $<TARGET_FILE:fleetd> --fake-systemd $<TARGET_FILE:fake_systemd>
+    --fleetctl $<TARGET_FILE:fleetctl>)
+add_test(NAME fleet_fleetctl_remote_etcd2
+  COMMAND /usr/bin/python3 ${FLEETCTL_REMOTE} --etcd2 $<TARGET_FILE:etcd2>)
+add_test(NAME fleet_fleetctl_remote_real_etcd COMMAND /usr/bin/python3 ${FLEETCTL_REMOTE} --kind etcd)
+set_tests_properties(fleet_fleetctl_remote_etcd2 PROPERTIES LABELS cluster)
+set_tests_properties(fleet_fleetctl_remote_real_etcd PROPERTIES LABELS compat)
+set_tests_properties(fleet_fleetctl_remote_etcd2 fleet_fleetctl_remote_real_etcd PROPERTIES
+  TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier)
 
 # fleet across three hosts (tests/fleet/fleet_cluster.py): Conflicts, MachineOf, Global,
 # host loss (SIGKILL of a fleetd), duplicate machine ID; etcd2 (cluster) and etcd (compat).
