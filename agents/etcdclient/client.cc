@@ -81,6 +81,7 @@ Result<HttpResponse> Client::send(const HttpRequest& request) {
       }
       errors.push_back({name, f.message, f.connection});
       if (f.sent && !request.idempotent()) return failure(std::move(errors));
+      if (config_.cancel != nullptr && config_.cancel->load()) return failure(std::move(errors));
       continue;
     }
     const int status = outcome.response.status;

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "agents/etcdclient/fake_http_server.h"
 #include "agents/etcdclient/keys_api.h"
 #include "agents/etcdclient/watcher.h"
@@ -89,6 +92,30 @@ TEST(Client, PerRequestTimeoutNamesTheEndpoint) {
   ASSERT_EQ(r.error().endpoint_errors.size(), 1u);
   EXPECT_EQ(r.error().endpoint_errors[0].message,
             "client: endpoint " + hangs.url() + " exceeded header timeout");
+}
+
+TEST(Client, ACancelledWatchEndsPromptlyWithoutFailover) {
+  FakeHttpServer hangs([](const SeenRequest&) { return FakeReply{.mode = FakeReply::Mode::hang}; });
+  FakeHttpServer other([](const SeenRequest&) { return keys_reply("set", "/a", 9); });
+  std::atomic<bool> cancel{false};
+  Config config;
+  config.endpoints = {hangs.url(), other.url()};
+  config.cancel = &cancel;
+  auto client = Client::create(config).value();
+  Watcher watcher(*client, "/a", {.after_index = 1});
+  std::thread canceller([&] {
+    while (hangs.requests().empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    cancel = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto event = watcher.next(60000);  // a long poll, ended by the flag
+  canceller.join();
+  ASSERT_FALSE(event.ok());
+  EXPECT_EQ(event.error().kind, ErrorKind::transport);
+  EXPECT_EQ(event.error().endpoint_errors.at(0).message, "request cancelled");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(other.requests().size(), 0u);
 }
 
 TEST(Client, TotalTimeoutIsADeadline) {

@@ -3,6 +3,7 @@
 // reference; validate() before use (Client::create does).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -46,6 +47,12 @@ struct Config {
 
   // Called before every HTTP request is sent (optional).
   std::function<void(const RequestTrace&)> on_request;
+
+  // Optional: once *cancel is true, a request in flight ends within about a second
+  // (libcurl's progress callback) with a transport error "request cancelled", and no
+  // other endpoint is tried. Lets an owner stop a long watch poll promptly. The flag
+  // must outlive the client.
+  const std::atomic<bool>* cancel = nullptr;
 
   // Errors (kind invalid): no endpoint, an endpoint that is not http(s)://host[:port][/path],
   // a cert without a key or the reverse.

@@ -1,5 +1,6 @@
 #include "agents/etcdclient/curl_transport.h"
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -13,6 +14,12 @@ namespace {
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// libcurl's progress callback (at least once a second, also while waiting): non-zero
+// aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
+int abort_when_cancelled(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
 }
 
 size_t append_body(char* data, size_t size, size_t count, void* user) {
@@ -82,6 +89,11 @@ void CurlTransport::set_options(const std::string& url, const HttpRequest& reque
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer_);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
+  if (config_.cancel != nullptr) {
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_when_cancelled);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, config_.cancel);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   if (config_.connect_timeout_ms > 0) {
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout_ms));
   }
@@ -162,6 +174,8 @@ TransportFailure CurlTransport::describe(int code, const std::string& url,
   curl_off_t connected_us = 0;
   curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected_us);
   switch (code) {
+    case CURLE_ABORTED_BY_CALLBACK:
+      return {"request cancelled", false, true, false};
     case CURLE_COULDNT_CONNECT:
       return {"dial tcp " + addr + ": connect: " + errno_text(os_errno ? os_errno : ECONNREFUSED),
               true, false, false};

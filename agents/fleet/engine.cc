@@ -314,21 +314,32 @@ void Engine::publish_reasons(const std::vector<Decision>& decisions,
 
 // ---- the loop ----
 
+namespace {
+
+bool is_removal(const ChangeEvent& event) {
+  return event.action == "delete" || event.action == "expire" || event.action == "compareAndDelete";
+}
+
+}  // namespace
+
+bool changes_job_placement(const KeySchema& keys, const ChangeEvent& event) {
+  if (event.action == "resync") return true;
+  const std::string jobs = keys.jobs_dir() + "/";
+  if (!starts_with(event.key, jobs)) return false;
+  std::string_view rest = std::string_view(event.key).substr(jobs.size());
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return is_removal(event);  // a destroyed job
+  std::string_view leaf = rest.substr(slash + 1);
+  return leaf == "target" || leaf == "target-state" || leaf == "object";
+}
+
 bool Engine::wakes(const ChangeEvent& event) const {
   if (event.action == "resync") return true;
   if (event.index != 0 && event.index <= seen_index_) return false;
   const KeySchema& keys = registry_.keys();
-  const std::string jobs = keys.jobs_dir() + "/";
   const std::string machines = keys.machines_dir() + "/";
-  const bool removed =
-      event.action == "delete" || event.action == "expire" || event.action == "compareAndDelete";
-  if (starts_with(event.key, jobs)) {
-    std::string_view rest = std::string_view(event.key).substr(jobs.size());
-    const auto slash = rest.find('/');
-    if (slash == std::string_view::npos) return removed;  // a destroyed job
-    std::string_view leaf = rest.substr(slash + 1);
-    return leaf == "target" || leaf == "target-state" || leaf == "object";
-  }
+  const bool removed = is_removal(event);
+  if (starts_with(event.key, keys.jobs_dir() + "/")) return changes_job_placement(keys, event);
   if (starts_with(event.key, machines)) {
     std::string_view rest = std::string_view(event.key).substr(machines.size());
     const auto slash = rest.find('/');
@@ -371,10 +382,12 @@ void Engine::run_until_stopped(const std::atomic<bool>& stop, ChangeSource& chan
 // ---- EtcdChangeSource ----
 
 EtcdChangeSource::EtcdChangeSource(const etcd::client::Config& config, const KeySchema& keys,
-                                   std::chrono::milliseconds poll)
+                                   std::chrono::milliseconds poll, Watch what)
     : config_(config), poll_(poll) {
-  for (const std::string& dir : {keys.jobs_dir(), keys.machines_dir()}) {
-    threads_.emplace_back([this, dir] { watch(dir); });
+  config_.cancel = &stop_;  // the destructor ends a long poll at once
+  threads_.emplace_back([this, dir = keys.jobs_dir()] { watch(dir); });
+  if (what == Watch::jobs_and_machines) {
+    threads_.emplace_back([this, dir = keys.machines_dir()] { watch(dir); });
   }
 }
 
@@ -384,12 +397,43 @@ EtcdChangeSource::~EtcdChangeSource() {
     t.join();
 }
 
-void EtcdChangeSource::push(ChangeEvent event) {
-  {
-    std::lock_guard lock(mu_);
-    queue_.push_back(std::move(event));
+class EtcdChangeSource::Subscriber : public ChangeSource {
+ public:
+  explicit Subscriber(std::shared_ptr<Queue> queue) : queue_(std::move(queue)) {}
+  std::vector<ChangeEvent> wait_for_changes(std::chrono::milliseconds timeout) override {
+    return queue_->wait(timeout);
   }
-  arrived_.notify_all();
+
+ private:
+  std::shared_ptr<Queue> queue_;
+};
+
+std::unique_ptr<ChangeSource> EtcdChangeSource::subscribe() {
+  auto queue = std::make_shared<Queue>();
+  std::lock_guard lock(subscribers_mu_);
+  subscribers_.push_back(queue);
+  return std::make_unique<Subscriber>(std::move(queue));
+}
+
+void EtcdChangeSource::push(const ChangeEvent& event) {
+  std::vector<std::shared_ptr<Queue>> targets;
+  {
+    std::lock_guard lock(subscribers_mu_);
+    std::erase_if(subscribers_, [](const std::weak_ptr<Queue>& q) { return q.expired(); });
+    for (const auto& q : subscribers_) {
+      if (auto live = q.lock()) targets.push_back(std::move(live));
+    }
+  }
+  auto deliver = [&](Queue& q) {
+    {
+      std::lock_guard lock(q.mu);
+      q.events.push_back(event);
+    }
+    q.arrived.notify_all();
+  };
+  deliver(own_);
+  for (const auto& q : targets)
+    deliver(*q);
 }
 
 void EtcdChangeSource::watch(const std::string& dir) {
@@ -417,12 +461,16 @@ void EtcdChangeSource::watch(const std::string& dir) {
   }
 }
 
-std::vector<ChangeEvent> EtcdChangeSource::wait_for_changes(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  arrived_.wait_for(lock, timeout, [this] { return !queue_.empty(); });
+std::vector<ChangeEvent> EtcdChangeSource::Queue::wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu);
+  arrived.wait_for(lock, timeout, [this] { return !events.empty(); });
   std::vector<ChangeEvent> out;
-  out.swap(queue_);
+  out.swap(events);
   return out;
+}
+
+std::vector<ChangeEvent> EtcdChangeSource::wait_for_changes(std::chrono::milliseconds timeout) {
+  return own_.wait(timeout);
 }
 
 }  // namespace corestack::fleet

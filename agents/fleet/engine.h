@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -81,6 +82,12 @@ struct ChangeEvent {
   uint64_t index = 0;
 };
 
+// Whether a change under job/ can alter what an agent runs: a job's target, target-state
+// or object, a destroyed job, or a watch resync. Not job-state heartbeats nor
+// unschedulable reasons (every agent's own writes: waking on them made each heartbeat cost
+// a reconcile on every host).
+bool changes_job_placement(const KeySchema& keys, const ChangeEvent& event);
+
 // Where run_until_stopped learns about changes. wait_for_changes blocks for at most
 // `timeout` and returns what arrived meanwhile (maybe nothing).
 class ChangeSource {
@@ -136,28 +143,46 @@ class Engine {
 
 // The ChangeSource fleetd uses: two watch threads, each on its own Client made from
 // `config` — job/ and machines/ under `keys`, recursive — queueing every event (a 401
-// resync is reported as an event on the directory). `poll` bounds each long-poll, and so
-// how long the destructor takes to stop the threads.
+// resync is reported as an event on the directory). `poll` bounds each long-poll (an idle
+// watch re-polls that often); the destructor cancels polls in flight (Config::cancel), so
+// it returns within about a second whatever `poll` is.
 class EtcdChangeSource : public ChangeSource {
  public:
+  // What each side needs: the engine both directories, an agent only job/.
+  enum class Watch { jobs_and_machines, jobs };
   EtcdChangeSource(const etcd::client::Config& config, const KeySchema& keys,
-                   std::chrono::milliseconds poll = std::chrono::seconds(5));
+                   std::chrono::milliseconds poll = std::chrono::seconds(60),
+                   Watch what = Watch::jobs_and_machines);
   ~EtcdChangeSource() override;
   EtcdChangeSource(const EtcdChangeSource&) = delete;
   EtcdChangeSource& operator=(const EtcdChangeSource&) = delete;
 
   std::vector<ChangeEvent> wait_for_changes(std::chrono::milliseconds timeout) override;
 
+  // A second reader of the same watches (fleetd: the agent beside the engine, so each
+  // event costs one watch request per host, not two): every event from now on is queued
+  // for it as well. It must not outlive this source; once it is destroyed nothing more
+  // is queued for it.
+  std::unique_ptr<ChangeSource> subscribe();
+
  private:
+  struct Queue {
+    std::mutex mu;
+    std::condition_variable arrived;
+    std::vector<ChangeEvent> events;
+    std::vector<ChangeEvent> wait(std::chrono::milliseconds timeout);
+  };
+  class Subscriber;
+
   void watch(const std::string& dir);
-  void push(ChangeEvent event);
+  void push(const ChangeEvent& event);
 
   etcd::client::Config config_;
   std::chrono::milliseconds poll_;
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::condition_variable arrived_;
-  std::vector<ChangeEvent> queue_;
+  Queue own_;
+  std::mutex subscribers_mu_;
+  std::vector<std::weak_ptr<Queue>> subscribers_;
   std::vector<std::thread> threads_;
 };
 

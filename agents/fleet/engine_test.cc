@@ -420,6 +420,7 @@ TEST(Engine, EtcdChangeSourceReportsJobAndMachineChanges) {
   etcd::client::Config config;
   config.endpoints = {c.etcd.url()};
   EtcdChangeSource source(config, c.admin.keys(), 200ms);
+  auto second = source.subscribe();
   std::this_thread::sleep_for(100ms);  // let both watches start
   c.submit("a.service");
   c.add_machine("m1");
@@ -434,9 +435,44 @@ TEST(Engine, EtcdChangeSourceReportsJobAndMachineChanges) {
   EXPECT_TRUE(keys.contains(key("job/a.service/object")));
   EXPECT_TRUE(keys.contains(key("job/a.service/target-state")));
   EXPECT_TRUE(keys.contains(key("machines/m1/object")));
+  std::set<std::string> also;  // the second reader got the same events
+  for (int i = 0; i < 20 && also.size() < keys.size(); ++i) {
+    for (const ChangeEvent& e : second->wait_for_changes(200ms))
+      also.insert(e.key);
+  }
+  EXPECT_EQ(also, keys);
   EXPECT_FALSE(keys.contains(
       key("unit/") +
       UnitFile::parse("[Service]\nExecStart=/bin/sleep 1000\n[X-Fleet]\n")->hash().hex()));
+}
+
+TEST(Engine, AgentsWakeOnPlacementChangesNotOnHeartbeats) {
+  KeySchema keys;
+  auto wakes = [&](std::string_view rest, std::string action) {
+    return changes_job_placement(keys, {key(rest), std::move(action), 7});
+  };
+  EXPECT_TRUE(wakes("job/a.service/target", "create"));
+  EXPECT_TRUE(wakes("job/a.service/target", "compareAndDelete"));
+  EXPECT_TRUE(wakes("job/a.service/target-state", "set"));
+  EXPECT_TRUE(wakes("job/a.service/object", "set"));
+  EXPECT_TRUE(wakes("job/a.service", "delete"));          // destroyed
+  EXPECT_TRUE(wakes("job", "resync"));                    // events were lost
+  EXPECT_FALSE(wakes("job/a.service/job-state", "set"));  // every agent's heartbeat
+  EXPECT_FALSE(wakes("job/a.service/job-state", "expire"));
+  EXPECT_FALSE(wakes("job/a.service/unschedulable", "set"));
+  EXPECT_FALSE(wakes("machines/m1/object", "update"));
+}
+
+TEST(Engine, EtcdChangeSourceStopsALongPollAtOnce) {
+  Cluster c;
+  etcd::client::Config config;
+  config.endpoints = {c.etcd.url()};
+  const auto start = std::chrono::steady_clock::now();
+  {
+    EtcdChangeSource source(config, c.admin.keys(), 60s, EtcdChangeSource::Watch::jobs);
+    source.wait_for_changes(300ms);  // both polls are in flight by now, or soon
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);  // not the 60 s poll
 }
 
 }  // namespace

@@ -208,7 +208,7 @@ class Presence {
   bool registered_ = false;
 };
 
-void run_engine(const FleetConfig& config, const std::string& machine_id,
+void run_engine(const FleetConfig& config, const std::string& machine_id, ChangeSource& changes,
                 const std::atomic<bool>& stop) {
   auto client = make_client(config);
   etcd::client::KeysApi keys(*client);
@@ -216,8 +216,6 @@ void run_engine(const FleetConfig& config, const std::string& machine_id,
   const auto grace = duration_cast<milliseconds>(derive_timings(config).machine_heartbeat +
                                                  config.etcd_request_timeout);
   Engine engine(registry, {machine_id, 1, config.engine_reconcile_interval, {}, grace});
-  // A short poll keeps shutdown quick (the watch threads stop between polls).
-  EtcdChangeSource changes(etcd_config(config), registry.keys(), std::chrono::seconds(1));
   engine.run_until_stopped(stop, changes);
   engine.release_lease();
 }
@@ -234,9 +232,9 @@ struct Timers {
   Clock::time_point heartbeat, reconcile, poll, refresh;
 };
 
-// Runs until SIGTERM/SIGINT or SIGHUP.
+// Runs until SIGTERM/SIGINT or SIGHUP. `changes`: the job/ watch (nullptr: timers only).
 void agent_loop(const FleetConfig& config, const std::string& machine_id, const std::string& ip,
-                const std::string& previous_ip, FleetApi& api) {
+                const std::string& previous_ip, FleetApi& api, ChangeSource* changes) {
   const FleetTimings t = derive_timings(config);
   const auto ttl = duration_cast<seconds>(t.presence_ttl);
   auto client = make_client(config);
@@ -254,12 +252,8 @@ void agent_loop(const FleetConfig& config, const std::string& machine_id, const 
   RegistryPort registry_port(registry, machine_id);
   ExecutorPort executor(*units, machine_id);
   Agent agent({machine_id, config.metadata, ttl}, registry_port, executor);
-  // A change under job/ (a unit scheduled here, a desired state) reconciles at once, as
-  // fleet's agent does on its watch; the 5 s timer covers everything else.
-  std::optional<EtcdChangeSource> changes;
-  if (!config.disable_watches) {
-    changes.emplace(etcd_config(config), registry.keys(), std::chrono::seconds(1));
-  }
+  // A placement change under job/ (a unit scheduled here, a desired state) reconciles at
+  // once, as fleet's agent does on its watch; the 5 s timer covers everything else.
   Timers next{};
   bool notified = false;
   while (!interrupted()) {
@@ -292,7 +286,7 @@ void agent_loop(const FleetConfig& config, const std::string& machine_id, const 
       continue;
     }
     for (const ChangeEvent& e : changes->wait_for_changes(milliseconds(100))) {
-      if (e.key.find("/job/") != std::string::npos) next.reconcile = Clock::now();
+      if (changes_job_placement(registry.keys(), e)) next.reconcile = Clock::now();
     }
   }
 }
@@ -375,16 +369,40 @@ Expected<FleetConfig, std::string> load_config(const std::string& config_path) {
   return load_fleet_config(text ? std::optional<std::string_view>(*text) : std::nullopt, env, file);
 }
 
+// The watches of one configuration: job/ and machines/ for the engine, with the agent as a
+// second reader (one watch request per event and host, not two); job/ alone without an
+// engine; none for an agent on timers only (disable_watches) without an engine.
+struct Watches {
+  std::optional<EtcdChangeSource> source;
+  std::unique_ptr<ChangeSource> agent_view;
+  ChangeSource* agent = nullptr;
+};
+
+void open_watches(const FleetConfig& config, Watches& w) {
+  const KeySchema keys(config.etcd_key_prefix);
+  if (!config.disable_engine) {
+    w.source.emplace(etcd_config(config), keys);
+    if (!config.disable_watches) w.agent_view = w.source->subscribe();
+    w.agent = w.agent_view.get();
+  } else if (!config.disable_watches) {
+    w.source.emplace(etcd_config(config), keys, std::chrono::seconds(60),
+                     EtcdChangeSource::Watch::jobs);
+    w.agent = &*w.source;
+  }
+}
+
 // One configuration's engine and agent, until a signal. Throws what the agent throws.
 void run_generation(const FleetConfig& config, const std::string& machine_id, const std::string& ip,
                     const std::string& previous_ip, FleetApi& api) {
+  Watches watches;
+  open_watches(config, watches);
   std::atomic<bool> engine_stop{false};
   std::thread engine;
   if (!config.disable_engine) {
-    engine = std::thread([&] { run_engine(config, machine_id, engine_stop); });
+    engine = std::thread([&] { run_engine(config, machine_id, *watches.source, engine_stop); });
   }
   try {
-    agent_loop(config, machine_id, ip, previous_ip, api);
+    agent_loop(config, machine_id, ip, previous_ip, api, watches.agent);
   } catch (...) {
     engine_stop = true;
     if (engine.joinable()) engine.join();
