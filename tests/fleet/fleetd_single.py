@@ -9,9 +9,14 @@ over the v1 API (the only way fleetctl talks to fleetd):
      started: its ExecStart really runs, /units says launched, /state says active;
   3. desiredState inactive unloads it (process gone, file removed); DELETE removes it;
   4. a unit no machine can run says why in etcd (job/<name>/unschedulable);
-  5. API errors: 415 without JSON, 400 for a bad page token and a bad PATCH, 404;
+  5. API errors: 415 without JSON, 400 for a bad page token and a bad PATCH, 404; /units
+     in pages of token_limit (2 here) followed to the end;
   6. SIGTERM stops fleetd, not its units; a restarted fleetd adopts the running unit
-     without starting it again.
+     without starting it again;
+  7. SIGHUP reloads fleet.conf (new metadata) on the same socket, refuses a bad file and
+     leaves the units alone;
+  8. etcd stopped (SIGSTOP) past the machine TTL: the API answers 503 and the units keep
+     running; etcd back: the machine registers again and no unit was restarted.
 
     fleetd_single.py --fleetd F --fake-systemd S (--etcd2 E | --kind etcd)
 
@@ -70,10 +75,11 @@ class Host:
     """One host: a private bus, fake_systemd on it, and fleetd (started separately)."""
 
     def __init__(self, args, base, etcd_url, public_ip="127.0.0.1", metadata="role=web",
-                 machine_id=None, agent_ttl="10s"):
+                 machine_id=None, agent_ttl="10s", extra_config=""):
         os.makedirs(base, exist_ok=True)
         self.args, self.base, self.etcd_url = args, base, etcd_url
         self.public_ip, self.metadata, self.agent_ttl = public_ip, metadata, agent_ttl
+        self.extra_config = extra_config  # more fleet.conf lines, e.g. "token_limit=2\n"
         self.sock = os.path.join(base, "fleet.sock")
         self.units_dir = os.path.join(base, "units")
         self.state_file = os.path.join(base, "systemd-state.json")
@@ -113,7 +119,7 @@ class Host:
             "FLEET_MACHINE_ID_FILE": os.path.join(self.base, "machine-id"),
         })
         # The metadata goes in the file, so a reload (SIGHUP) can change it.
-        self.write_config("metadata=%s\n" % self.metadata)
+        self.write_config("metadata=%s\n%s" % (self.metadata, self.extra_config))
         log = open(os.path.join(self.base, "fleetd.log"), "a")
         # systemd-socket-activate passes on only the variables named with -E.
         passed = []
@@ -269,7 +275,24 @@ def scenario(h, cluster):
     status, _ = h.api("PATCH", "/machines", [{"op": "frob", "path": "/x/metadata/k"}])
     expect(status == 400, "bad PATCH: %d" % status)
     expect(h.api("GET", "/nothing")[0] == 404, "unknown path")
-    print("5. API errors: 415, 400, 400, 404", flush=True)
+    for name in ("p1.service", "p2.service", "p3.service"):
+        status, _ = h.api("PUT", "/units/" + name, unit_body("/bin/true", desired="inactive"))
+        expect(status == 201, "PUT %s: %d" % (name, status))
+    pages, names, token = 0, [], None
+    while True:
+        status, body = h.api("GET", "/units" + ("?nextPageToken=" + token if token else ""))
+        expect(status == 200 and len(body.get("units", [])) <= 2, "page: %d %s" % (status, body))
+        pages, token = pages + 1, body.get("nextPageToken")
+        names += [u["name"] for u in body.get("units", [])]
+        if not token:
+            break
+    # fleet hands out a next token for every full page, so 4 units make 2 full pages and
+    # an empty third one.
+    expect(names == ["db.service", "p1.service", "p2.service", "p3.service"] and pages == 3,
+           "paged /units: %d pages %s" % (pages, names))
+    for name in ("p1.service", "p2.service", "p3.service"):
+        h.api("DELETE", "/units/" + name)
+    print("5. API errors: 415, 400, 400, 404; /units in pages of token_limit 2", flush=True)
 
     keep = os.path.join(h.base, "keep.pid")
     status, _ = h.api("PUT", "/units/keep.service",
@@ -310,7 +333,7 @@ def log_has(h, text):
 
 def reload(h, keep, kept, starts):
     pid = h.fleetd.pid
-    h.write_config("metadata=role=web,reloaded=yes\n")
+    h.write_config("metadata=role=web,reloaded=yes\n" + h.extra_config)
     h.fleetd.send_signal(signal.SIGHUP)
     wait_for("the reloaded metadata", lambda: (machine_metadata(h) or {}).get("reloaded") == "yes",
              30)
@@ -382,7 +405,7 @@ def main():
     h = None
     try:
         with clusterlib.Cluster(args.kind, 1, binary=args.etcd2) as c:
-            h = Host(args, base, c.client_urls[0])
+            h = Host(args, base, c.client_urls[0], extra_config="token_limit=2\n")
             try:
                 scenario(h, c)
             except Failure:
