@@ -139,6 +139,7 @@ RoundOutcome Engine::take_free_or_old_lease(EngineClock::time_point now, std::st
     }
     if (!*got) return RoundOutcome::not_leader;  // another engine was faster
     lease_ = **got;
+    live_machines_.reset();
     lease_deadline_ = now + lease_ttl_;
     spdlog::info("Engine leadership acquired");
     return RoundOutcome::acted;
@@ -252,7 +253,39 @@ RoundOutcome Engine::reconcile(EngineClock::time_point now, RoundResult& result)
     return RoundOutcome::lease_expired;
   }
   publish_reasons(result.decisions, *jobs);
+  purge_states_of_lost_machines(*machines);
   return RoundOutcome::acted;
+}
+
+// Unit states a dead machine published (states/<name>/<machine>) would otherwise linger in
+// GET /state and list-units until their TTL (agent_ttl). Read and purged when a machine
+// vanished since the last round, and once after gaining the lease. Failures are logged;
+// the next occasion, or the TTL, finishes the job.
+void Engine::purge_states_of_lost_machines(const std::vector<MachineRecord>& machines) {
+  std::set<std::string> live;
+  for (const MachineRecord& m : machines)
+    live.insert(m.state.id);
+  const bool check =
+      !live_machines_ || std::any_of(live_machines_->begin(), live_machines_->end(),
+                                     [&](const std::string& id) { return !live.contains(id); });
+  live_machines_ = live;
+  if (!check) return;
+  auto states = registry_.get_unit_states();
+  if (!states) {
+    spdlog::warn("Reading unit states to purge lost machines': {}", states.error().message);
+    live_machines_.reset();
+    return;
+  }
+  for (const UnitStateEntry& s : *states) {
+    if (live.contains(s.machine_id)) continue;
+    if (auto r = registry_.remove_stale_unit_state(s.name, s.machine_id); !r) {
+      spdlog::warn("Removing state of {} on lost Machine({}): {}", s.name, s.machine_id,
+                   r.error().message);
+      live_machines_.reset();
+    } else {
+      spdlog::info("Removed state of {} on lost Machine({})", s.name, s.machine_id);
+    }
+  }
 }
 
 // One schedule / unschedule write; false only when etcd could not be reached (the round

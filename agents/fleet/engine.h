@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -127,6 +128,7 @@ class Engine {
   bool apply(const Decision& decision, RoundResult& result);
   void publish_reasons(const std::vector<Decision>& decisions,
                        const std::vector<RegistryJob>& jobs);
+  void purge_states_of_lost_machines(const std::vector<MachineRecord>& machines);
   bool lease_valid() const { return options_.clock() < lease_deadline_; }
 
   Registry& registry_;
@@ -138,6 +140,8 @@ class Engine {
   EngineClock::time_point act_not_before_{};
   uint64_t seen_index_ = 0;
   bool in_outage_ = false;  // the last round failed
+  // Machines of the last acted round; nullopt after gaining the lease (states unchecked).
+  std::optional<std::set<std::string>> live_machines_;
   std::optional<EngineClock::time_point> recovered_at_;
 };
 

@@ -96,8 +96,9 @@ TEST(Engine, PlacesUnitsOnLeastLoadedMachines) {
   EXPECT_EQ(c.target("u0.service"), "m1");
   EXPECT_EQ(c.target("u1.service"), "m2");
   EXPECT_EQ(c.target("u2.service"), "m3");
-  // lease get + acquire, engine/version get + create, 3 reads, 7 writes.
-  EXPECT_EQ(r.requests, 14u);
+  // lease get + acquire, engine/version get + create, 3 reads, 7 writes, and (first round
+  // as leader) the states read for lost machines' leftovers.
+  EXPECT_EQ(r.requests, 15u);
   EXPECT_EQ(c.etcd.value(key("lease/engine-leader")), R"({"MachineID":"m1","Version":1})");
   EXPECT_EQ(c.etcd.value(key("engine/version")), "1");
 
@@ -169,6 +170,36 @@ TEST(Engine, MachinesMissingJustAfterAnOutageGetTimeToRegisterAgain) {
   ASSERT_EQ(r.outcome, RoundOutcome::acted) << r.message;
   EXPECT_NE(c.target("a.service"), placed);
   EXPECT_NE(c.target("a.service"), "-");
+}
+
+TEST(Engine, StatesOfLostMachinesArePurged) {
+  Cluster c;
+  for (const char* m : {"m1", "m2"})
+    c.add_machine(m);
+  const std::string hash(40, 'a');
+  for (const char* m : {"m1", "m2"}) {
+    ASSERT_TRUE(c.admin.publish_unit_state(
+        "g.service", m, make_unit_state("loaded", "active", "running", m, hash), 30s));
+  }
+  ASSERT_TRUE(c.admin.publish_unit_state(
+      "gone.service", "m9", make_unit_state("loaded", "active", "running", "m9", hash), 30s));
+  auto n = c.node("m1");
+  // The first round as leader drops what machines no longer alive left behind.
+  ASSERT_EQ(n->engine.run_round(c.now).outcome, RoundOutcome::acted);
+  EXPECT_FALSE(c.etcd.value(key("states/gone.service/m9")));
+  EXPECT_TRUE(c.etcd.value(key("states/g.service/m2")));
+  // A machine that goes away: its states go with it, the others stay.
+  ASSERT_TRUE(c.admin.remove_machine("m2"));
+  c.advance(2s);
+  ASSERT_EQ(n->engine.run_round(c.now).outcome, RoundOutcome::acted);
+  EXPECT_FALSE(c.etcd.value(key("states/g.service/m2")));
+  EXPECT_TRUE(c.etcd.value(key("states/g.service/m1")));
+  EXPECT_TRUE(c.etcd.value(key("state/g.service")));  // the legacy key may be m1's
+  // Quiet rounds read no states.
+  c.advance(2s);
+  const RoundResult quiet = n->engine.run_round(c.now);
+  c.advance(2s);
+  EXPECT_EQ(n->engine.run_round(c.now).requests, quiet.requests);
 }
 
 TEST(Engine, MachineExpiryIsNoticedByTtl) {

@@ -292,6 +292,11 @@ RegistryResult<void> Registry::remove_unit_state(std::string_view name,
   return remove_if_present(schema_.unit_state(name, machine_id), {});
 }
 
+RegistryResult<void> Registry::remove_stale_unit_state(std::string_view name,
+                                                       std::string_view machine_id) {
+  return remove_if_present(schema_.unit_state(name, machine_id), {});
+}
+
 RegistryResult<void> Registry::remove_unit_states(std::string_view name) {
   if (auto legacy = remove_if_present(schema_.legacy_unit_state(name), {}); !legacy) return legacy;
   return remove_if_present(schema_.unit_states_dir(name), {.dir = true, .recursive = true});

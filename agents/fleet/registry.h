@@ -146,6 +146,9 @@ class Registry {
                                           const UnitStateRecord& state, std::chrono::seconds ttl);
   // Deletes states/<name>/<machine> and the legacy state/<name>; absent is fine.
   RegistryResult<void> remove_unit_state(std::string_view name, std::string_view machine_id);
+  // Deletes states/<name>/<machine> only (a dead machine's record; the legacy state/<name>
+  // may be another machine's by now); absent is fine.
+  RegistryResult<void> remove_stale_unit_state(std::string_view name, std::string_view machine_id);
   // Deletes states/<name>/ (every machine) and state/<name>; absent is fine.
   RegistryResult<void> remove_unit_states(std::string_view name);
   // One recursive sorted GET of states/: (name, machine) order; bad values skipped.

@@ -14,10 +14,11 @@ the v1 API of one host, checked through the API and the hosts' systemd stand-ins
      runs and the other says why it waits;
   6. templates: instances of web@.service with MachineMetadata=n=%i land on host n; an
      instance no host matches says why;
-  7. host loss: SIGKILL of the fleetd of the host running a plain unit moves it (launched
+  7. MachineID pins units to a machine (full or short ID); an unknown one says why;
+  8. host loss: SIGKILL of the fleetd of the host running a plain unit moves it (launched
      and really running) to another host within agent_ttl + 2 engine intervals (+ the
      agent's 5 s reconcile and slack for a loaded machine; the measured time is printed);
-  8. a second fleetd with a machine ID already registered by another host never
+  9. a second fleetd with a machine ID already registered by another host never
      registers: its API answers 503;
   and fleetctl against the same cluster: list-machines, start (blocking), cat, list-units,
   stop, destroy, and its exit codes.
@@ -187,6 +188,30 @@ def templates(api, hosts, etcd_url):
           % why.split(";")[0], flush=True)
 
 
+def pinning(api, hosts, etcd_url):
+    """MachineID pins a unit to its machine (full ID or the 8-character short one); an ID
+    nobody has says why."""
+    full, short = hosts[2], hosts[1]
+    put(api, "pinned.service", [("Service", "ExecStart", "/bin/sleep 1000"),
+                                ("X-Fleet", "MachineID", full.machine_id)])
+    put(api, "short.service", [("Service", "ExecStart", "/bin/sleep 1000"),
+                               ("X-Fleet", "MachineID", short.machine_id[:8])])
+    put(api, "nowhere.service", [("Service", "ExecStart", "/bin/sleep 1000"),
+                                 ("X-Fleet", "MachineID", "deadbeef" * 4)])
+    for name, h in (("pinned.service", full), ("short.service", short)):
+        wait_for("%s on %s" % (name, h.machine_id[:8]),
+                 lambda: launched_on(api, name) == h.machine_id and running_somewhere(
+                     hosts, name, h.machine_id), 60)
+    why = wait_for("why nowhere.service waits",
+                   lambda: unschedulable(etcd_url, "nowhere.service"), 30)
+    if "deadbeef" not in why or launched_on(api, "nowhere.service"):
+        raise Failure("nowhere.service: %s, %r" % (launched_on(api, "nowhere.service"), why))
+    for name in ("pinned.service", "short.service", "nowhere.service"):
+        api.api("DELETE", "/units/" + name)
+    print("7. MachineID: pinned by full and short ID; an unknown ID waits (%s)" %
+          why.split(";")[0], flush=True)
+
+
 def machine_of(api, hosts):
     put(api, "leader.service", [("Service", "ExecStart", "/bin/sleep 1000")])
     put(api, "follower.service", [("Service", "ExecStart", "/bin/sleep 1000"),
@@ -231,7 +256,7 @@ def host_loss(api, hosts, lead):
     budget = AGENT_TTL_S + 2 * ENGINE_INTERVAL_S + 5 + 10
     new = wait_for("leader+follower to move off the killed host", moved, budget)
     took = time.monotonic() - killed_at
-    print("7. host loss: leader+follower moved %s -> %s in %.1f s (agent_ttl %d s)" %
+    print("8. host loss: leader+follower moved %s -> %s in %.1f s (agent_ttl %d s)" %
           (lead[:8], new[:8], took, AGENT_TTL_S), flush=True)
     return api_host
 
@@ -251,7 +276,7 @@ def duplicate_id(args, base, etcd_urls, taken):
             raise Failure("a duplicate machine ID registered: %d %s" % (status, body))
     finally:
         dup.stop()
-    print("8. duplicate machine ID: API answers 503, never registered", flush=True)
+    print("9. duplicate machine ID: API answers 503, never registered", flush=True)
 
 
 def fleetctl(args, h, *argv):
@@ -313,6 +338,7 @@ def scenario(args, c, base):
         global_units(api, hosts)
         replaces(api, hosts, c.client_urls[0])
         templates(api, hosts, c.client_urls[0])
+        pinning(api, hosts, c.client_urls[0])
         fleetctl_checks(args, api, hosts, lead)
         if lead == hosts[0].machine_id:
             api = hosts[1]
