@@ -177,8 +177,14 @@ Expected<void, std::string> UnitManager::link_and_enable(const std::string& name
 Expected<void, std::string> UnitManager::unload(const std::string& name) {
   if (auto known = check_known(name); !known) return known;
   // fleet#1216: without a successful stop the file stays, so the unit can still be stopped.
-  if (auto stopped = systemd_->stop_unit(name); !stopped)
-    return unexpected("Cannot unload " + name + ": " + stopped.error());
+  // Except when systemd has no such unit loaded: then nothing runs under that name (a
+  // running unit is always loaded), e.g. a file written but never linked before a crash,
+  // and keeping the file would make every later unload fail the same way.
+  if (auto stopped = systemd_->stop_unit(name); !stopped) {
+    if (stopped.error().find("org.freedesktop.systemd1.NoSuchUnit") == std::string::npos)
+      return unexpected("Cannot unload " + name + ": " + stopped.error());
+    spdlog::info("unloading {}: systemd has not loaded it, nothing to stop", name);
+  }
   set_state(name, JobState::loaded);
   remove_from_systemd(name);
   reload_pending_ = true;

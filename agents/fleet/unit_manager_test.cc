@@ -205,16 +205,16 @@ TEST_F(UnitManagerTest, UnloadStopsDisablesResetsAndDeletes) {
   EXPECT_TRUE(eventually([&] { return !process_exists(pid); }));
 }
 
-TEST_F(UnitManagerTest, UnloadKeepsTheFileWhenStopFails) {
+TEST_F(UnitManagerTest, UnloadOfAUnitSystemdNeverLoadedRemovesItsFile) {
   start_all();
-  // Linked but never reloaded: systemd cannot stop what it has not loaded (fleet#1216).
+  // Linked but never reloaded (as after a crash between writing and reloading): systemd
+  // answers StopUnit with NoSuchUnit, so nothing runs under that name.
   ASSERT_TRUE(manager_->load("a.service", sleeper("a.service")));
   auto unloaded = manager_->unload("a.service");
-  ASSERT_FALSE(unloaded);
-  EXPECT_NE(unloaded.error().find("StopUnit a.service"), std::string::npos) << unloaded.error();
-  EXPECT_TRUE(fs::exists(manager_->unit_path("a.service")));
-  EXPECT_EQ(manager_->current_units().count("a.service"), 1u);
-  EXPECT_TRUE(fake_state()["links"].contains("a.service"));  // not disabled either
+  ASSERT_TRUE(unloaded) << unloaded.error();
+  EXPECT_FALSE(fs::exists(manager_->unit_path("a.service")));
+  EXPECT_TRUE(manager_->current_units().empty());
+  EXPECT_FALSE(fake_state()["links"].contains("a.service"));
 }
 
 TEST_F(UnitManagerTest, ChangedUnitIsUnloadedLoadedAndStartedAgain) {
@@ -376,6 +376,19 @@ TEST_F(StubManagerTest, LoadRemovesTheFileWhenLinkingFails) {
   EXPECT_NE(loaded.error().find("AccessDenied"), std::string::npos) << loaded.error();
   EXPECT_FALSE(fs::exists(manager_->unit_path("a.service")));
   EXPECT_TRUE(manager_->current_units().empty());
+}
+
+TEST_F(StubManagerTest, UnloadKeepsTheFileWhenStopFails) {
+  serve("StopUnit");
+  ASSERT_TRUE(manager_->load("a.service", parse("[Service]\nExecStart=/bin/true\n")));
+  // fleet#1216: a refused stop may leave the unit running; the file stays so a later
+  // unload can still stop it.
+  auto unloaded = manager_->unload("a.service");
+  ASSERT_FALSE(unloaded);
+  EXPECT_NE(unloaded.error().find("StopUnit a.service"), std::string::npos) << unloaded.error();
+  EXPECT_NE(unloaded.error().find("AccessDenied"), std::string::npos) << unloaded.error();
+  EXPECT_TRUE(fs::exists(manager_->unit_path("a.service")));
+  EXPECT_EQ(manager_->current_units().count("a.service"), 1u);
 }
 
 TEST_F(StubManagerTest, LongestNamesAreWrittenWhole) {
