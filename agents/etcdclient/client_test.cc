@@ -166,6 +166,9 @@ TEST(Watcher, ResumesAfterTheLastEventAndRecoversFromACleardIndex) {
   EXPECT_TRUE(resync->resync);
   EXPECT_EQ(resync->response.action, "get");
   EXPECT_EQ(watcher.next_index(), 2501u);
+  const std::string& reread = targets.back();  // the resync read, linearizable
+  EXPECT_EQ(reread.find("wait=true"), std::string::npos) << reread;
+  EXPECT_NE(reread.find("quorum=true"), std::string::npos) << reread;
   auto after = watcher.next(2000);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->response.action, "update");

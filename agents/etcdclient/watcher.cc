@@ -35,7 +35,9 @@ Result<WatchEvent> Watcher::next(uint64_t timeout_ms) {
 }
 
 Result<WatchEvent> Watcher::resync() {
-  auto read = keys_.get(key_, {.recursive = recursive_});
+  // A quorum read: a lagging member could answer with a state older than the events
+  // already delivered, and the caller would reconcile backwards.
+  auto read = keys_.get(key_, {.recursive = recursive_, .quorum = true});
   if (read) {
     wait_index_ = read->etcd_index + 1;
     return WatchEvent{.resync = true, .response = std::move(read).value()};

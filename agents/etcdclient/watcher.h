@@ -1,7 +1,8 @@
 // Watcher: a continuous watch on a key (or a subtree) by repeated long-polls, each
 // waiting from the index after the last event seen, so no event is missed or repeated
 // between polls. When etcd answers 401 ("the event in requested index is outdated and
-// cleared": more than 1000 events happened since), the watcher re-reads the key and
+// cleared": more than 1000 events happened since), the watcher re-reads the key (a quorum
+// read, so it is never older than what was delivered) and
 // resumes after that read's index, reporting the read as a resync so the caller can
 // reconcile from current state (etcd v2 keys API: waitIndex, X-Etcd-Index).
 //
