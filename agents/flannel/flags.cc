@@ -1,10 +1,9 @@
 #include "agents/flannel/flags.h"
 
+#include "agents/common/go_flags.h"
+
 #include <algorithm>
 #include <cctype>
-#include <charconv>
-#include <climits>
-#include <set>
 #include <variant>
 
 namespace corestack::flannel {
@@ -91,128 +90,15 @@ const std::vector<FlagDef>& flag_defs() {
   return defs;
 }
 
-const FlagDef* find_flag(std::string_view name) {
+// A flag set writing into `flags`; its values at this point are the defaults it prints.
+agents::GoFlagSet flag_set(Flags& flags) {
+  agents::GoFlagSet set("FLANNELD");
   for (const FlagDef& def : flag_defs()) {
-    if (def.name == name) return &def;
+    std::visit(
+        [&](auto member) { set.add(std::string(def.name), flags.*member, std::string(def.usage)); },
+        def.target);
   }
-  return nullptr;
-}
-
-bool is_bool(const FlagDef& def) {
-  return std::holds_alternative<bool Flags::*>(def.target);
-}
-
-// Go strconv.ParseBool.
-std::optional<bool> parse_bool(std::string_view v) {
-  for (std::string_view t : {"1", "t", "T", "TRUE", "true", "True"}) {
-    if (v == t) return true;
-  }
-  for (std::string_view f : {"0", "f", "F", "FALSE", "false", "False"}) {
-    if (v == f) return false;
-  }
-  return std::nullopt;
-}
-
-// Go strconv.ParseInt(v, 0, 32): optional sign, then 0x / 0o / 0b / leading-0 octal.
-std::optional<int> parse_int(std::string_view v) {
-  bool negative = false;
-  if (!v.empty() && (v.front() == '+' || v.front() == '-')) {
-    negative = v.front() == '-';
-    v.remove_prefix(1);
-  }
-  int base = 10;
-  if (v.size() > 2 && v[0] == '0' &&
-      std::string_view("xXoObB").find(v[1]) != std::string_view::npos) {
-    base = (v[1] == 'x' || v[1] == 'X') ? 16 : (v[1] == 'o' || v[1] == 'O') ? 8 : 2;
-    v.remove_prefix(2);
-  } else if (v.size() > 1 && v[0] == '0') {
-    base = 8;
-    v.remove_prefix(1);
-  }
-  long long value = 0;
-  auto [end, error] = std::from_chars(v.data(), v.data() + v.size(), value, base);
-  if (v.empty() || error != std::errc() || end != v.data() + v.size()) return std::nullopt;
-  value = negative ? -value : value;
-  if (value < INT_MIN || value > INT_MAX) return std::nullopt;
-  return static_cast<int>(value);
-}
-
-Expected<Done, std::string> set_flag(Flags& flags, const FlagDef& def, std::string_view value) {
-  const std::string name(def.name);
-  if (auto* target = std::get_if<bool Flags::*>(&def.target)) {
-    auto b = parse_bool(value);
-    if (!b) {
-      return unexpected("invalid boolean value \"" + std::string(value) + "\" for -" + name +
-                        ": parse error");
-    }
-    flags.*(*target) = *b;
-  } else if (auto* number = std::get_if<int Flags::*>(&def.target)) {
-    auto n = parse_int(value);
-    if (!n) {
-      return unexpected("invalid value \"" + std::string(value) + "\" for flag -" + name +
-                        ": parse error");
-    }
-    flags.*(*number) = *n;
-  } else {
-    flags.*std::get<std::string Flags::*>(def.target) = std::string(value);
-  }
-  return Done{};
-}
-
-enum class Step { flag, stop, help };
-
-// Go flag.FlagSet.parseOne: consumes args[i] (and its value) when it is a flag.
-Expected<Step, std::string> parse_one(const std::vector<std::string>& args, size_t& i, Flags& flags,
-                                      std::set<std::string_view>& given) {
-  const std::string& s = args[i];
-  if (s.size() < 2 || s[0] != '-') return Step::stop;
-  const size_t minuses = s[1] == '-' ? 2 : 1;
-  if (minuses == 2 && s.size() == 2) {
-    ++i;  // "--" ends the flags and is dropped
-    return Step::stop;
-  }
-  std::string_view name = std::string_view(s).substr(minuses);
-  if (name.empty() || name[0] == '-' || name[0] == '=') return unexpected("bad flag syntax: " + s);
-  ++i;
-  std::optional<std::string_view> value;
-  if (auto eq = name.find('='); eq != std::string_view::npos) {
-    value = name.substr(eq + 1);
-    name = name.substr(0, eq);
-  }
-  const FlagDef* def = find_flag(name);
-  if (def == nullptr) {
-    if (name == "h") return Step::help;
-    return unexpected("flag provided but not defined: -" + std::string(name));
-  }
-  if (!value && is_bool(*def)) value = "true";
-  if (!value) {
-    if (i >= args.size()) return unexpected("flag needs an argument: -" + std::string(name));
-    value = args[i++];  // even when it starts with '-', as Go does
-  }
-  if (auto set = set_flag(flags, *def, *value); !set) return unexpected(set.error());
-  given.insert(def->name);
-  return Step::flag;
-}
-
-std::string env_name(std::string_view flag) {
-  std::string out = "FLANNELD_";
-  for (char c : flag)
-    out += c == '-' ? '_' : static_cast<char>(std::toupper(c));
-  return out;
-}
-
-// The reference's flagsFromEnv: flags the command line did not set; "" counts as unset
-// and an unparsable value is ignored (we keep a warning).
-void apply_env(Flags& flags, const std::set<std::string_view>& given, const EnvLookup& env) {
-  for (const FlagDef& def : flag_defs()) {
-    if (given.count(def.name) != 0 || def.name == "help" || def.name == "version") continue;
-    const std::string name = env_name(def.name);
-    auto value = env(name);
-    if (!value || value->empty()) continue;
-    if (auto set = set_flag(flags, def, *value); !set) {
-      flags.warnings.push_back("ignoring $" + name + "=\"" + *value + "\": " + set.error());
-    }
-  }
+  return set;
 }
 
 bool is_default(const Flags& flags, const FlagDef& def) {
@@ -250,54 +136,29 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-// One flag as Go's PrintDefaults shows it.
-std::string describe(const FlagDef& def) {
-  static const Flags defaults;
-  std::string out = "  -" + std::string(def.name);
-  std::string default_text;
-  if (auto* target = std::get_if<int Flags::*>(&def.target)) {
-    out += " int";
-    if (defaults.*(*target) != 0) default_text = std::to_string(defaults.*(*target));
-  } else if (auto* text = std::get_if<std::string Flags::*>(&def.target)) {
-    out += " string";
-    if (!(defaults.*(*text)).empty()) default_text = "\"" + defaults.*(*text) + "\"";
-  } else if (defaults.*std::get<bool Flags::*>(def.target)) {
-    default_text = "true";
-  }
-  out += "\n    \t" + std::string(def.usage);
-  if (!default_text.empty()) out += " (default " + default_text + ")";
-  return out + "\n";
-}
-
 }  // namespace
 
 Expected<Flags, std::string> parse_flags(const std::vector<std::string>& args,
                                          const EnvLookup& env) {
   Flags flags;
-  std::set<std::string_view> given;
-  size_t i = 0;
-  while (i < args.size()) {
-    auto step = parse_one(args, i, flags, given);
-    if (!step) return unexpected(step.error());
-    if (*step == Step::stop) break;
-    if (*step == Step::help) {
-      flags.help = true;
-      break;
-    }
-  }
-  flags.args.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  agents::GoFlagSet set = flag_set(flags);
+  if (auto parsed = set.parse(args); !parsed) return unexpected(parsed.error());
+  flags.help = flags.help || set.help();
+  flags.args = set.args();
   if (!flags.args.empty()) flags.help = true;  // flanneld takes no arguments
   if (flags.help || flags.version) return flags;
-  apply_env(flags, given, env);
+  // The reference's flagsFromEnv ignores a value that does not parse; we keep a warning.
+  for (const auto& failure : set.apply_env(env, {"help", "version"})) {
+    flags.warnings.push_back("ignoring $" + failure.variable + "=\"" + failure.value +
+                             "\": " + failure.error);
+  }
   if (auto valid = validate(flags); !valid) return unexpected(valid.error());
   return flags;
 }
 
 std::string flags_usage(std::string_view program) {
-  std::string out = "Usage: " + std::string(program) + " [OPTION]...\n";
-  for (const FlagDef& def : flag_defs())
-    out += describe(def);
-  return out;
+  Flags defaults;
+  return "Usage: " + std::string(program) + " [OPTION]...\n" + flag_set(defaults).print_defaults();
 }
 
 std::vector<std::string> etcd_endpoints(const Flags& flags) {

@@ -1,5 +1,10 @@
 #include "agents/fleet/fleetctl_options.h"
 
+// fleet used cobra/pflag, not Go's flag package (other error texts, flags anywhere, a
+// fatal bad $FLEETCTL_*), so only strconv.ParseBool and the variable names come from the
+// shared agents/common/go_flags.h; the parser below is pflag's.
+#include "agents/common/go_flags.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -18,15 +23,6 @@ struct Flag {
   bool global;                  // also from $FLEETCTL_<NAME>
   Setter set;
 };
-
-// Go's strconv.ParseBool.
-std::optional<bool> parse_bool(const std::string& v) {
-  for (const char* t : {"1", "t", "T", "TRUE", "true", "True"})
-    if (v == t) return true;
-  for (const char* f : {"0", "f", "F", "FALSE", "false", "False"})
-    if (v == f) return false;
-  return std::nullopt;
-}
 
 Expected<long, std::string> parse_int(const std::string& v, long min, long max) {
   long out = 0;
@@ -59,7 +55,7 @@ Setter text(std::string Options::*field) {
 
 Setter boolean(bool Options::*field) {
   return [field](Options& o, const std::string& v) -> Expected<Done, std::string> {
-    auto b = parse_bool(v);
+    auto b = agents::parse_go_bool(v);
     if (!b) return unexpected("not a boolean (true or false)");
     o.*field = *b;
     return Done{};
@@ -146,17 +142,10 @@ const Flag* find_flag(std::string_view name, bool short_form) {
   return nullptr;
 }
 
-std::string env_name(std::string_view flag) {
-  std::string out = "FLEETCTL_";
-  for (char c : flag)
-    out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Expected<Done, std::string> apply_env(Options& o, const Getenv& getenv) {
   for (const Flag& f : flags()) {
     if (!f.global) continue;
-    const std::string name = env_name(f.name);
+    const std::string name = agents::go_env_name("FLEETCTL", f.name);
     const char* v = getenv(name.c_str());
     if (v == nullptr || *v == '\0') continue;
     if (auto set = f.set(o, v); !set) {

@@ -45,7 +45,7 @@ add_library(corestack_fleetctl STATIC
   ${CMAKE_CURRENT_LIST_DIR}/fleetctl_rules.cc ${CMAKE_CURRENT_LIST_DIR}/fleetctl_ssh.cc)
 corestack_warnings(corestack_fleetctl)
 target_link_libraries(corestack_fleetctl
-  PUBLIC corestack_fleet_api PRIVATE corestack_fleet_server CURL::libcurl)
+  PUBLIC corestack_fleet_api PRIVATE corestack_fleet_server corestack_agent_flags CURL::libcurl)
 
 add_executable(fleetctl ${CMAKE_CURRENT_LIST_DIR}/fleetctl_main.cc
   ${CMAKE_CURRENT_LIST_DIR}/fleetctl_commands.cc ${CMAKE_CURRENT_LIST_DIR}/fleetctl_units.cc

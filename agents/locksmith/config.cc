@@ -1,10 +1,11 @@
 #include "agents/locksmith/config.h"
 
+#include "agents/common/go_flags.h"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iterator>
-#include <set>
 
 #ifndef CORESTACK_VERSION
 #define CORESTACK_VERSION "unknown"
@@ -36,13 +37,6 @@ constexpr FlagDef kFlags[] = {
     {"version", FlagType::boolean, "false", "Print the version and exit."},
 };
 
-const FlagDef* find_flag(std::string_view name) {
-  for (const FlagDef& def : kFlags) {
-    if (def.name == name) return &def;
-  }
-  return nullptr;
-}
-
 std::string trim(std::string_view s) {
   auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
   while (!s.empty() && space(s.front()))
@@ -52,15 +46,18 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-// Go strconv.ParseBool.
-std::optional<bool> parse_bool(std::string_view v) {
-  for (std::string_view t : {"1", "t", "T", "TRUE", "true", "True"}) {
-    if (v == t) return true;
-  }
-  for (std::string_view f : {"0", "f", "F", "FALSE", "false", "False"}) {
-    if (v == f) return false;
-  }
-  return std::nullopt;
+// The reference's endpoints flag type: repeatable, each a comma list.
+agents::GoFlagSet::Setter endpoints_setter(std::vector<std::string>& endpoints) {
+  return [&endpoints](std::string_view value) -> Expected<Done, std::string> {
+    for (size_t begin = 0; begin <= value.size();) {
+      size_t end = std::min(value.find(',', begin), value.size());
+      if (std::string item = trim(value.substr(begin, end - begin)); !item.empty()) {
+        endpoints.push_back(std::move(item));
+      }
+      begin = end + 1;
+    }
+    return Done{};
+  };
 }
 
 std::string* text_field(GlobalFlags& flags, std::string_view name) {
@@ -72,86 +69,30 @@ std::string* text_field(GlobalFlags& flags, std::string_view name) {
   return &flags.group;
 }
 
-Expected<Done, std::string> set_flag(GlobalFlags& flags, const FlagDef& def,
-                                     std::string_view value) {
+void add_global_flag(agents::GoFlagSet& set, const FlagDef& def, GlobalFlags& flags) {
+  const std::string name(def.name);
+  const std::string usage(def.usage);
   switch (def.type) {
-    case FlagType::boolean: {
-      auto b = parse_bool(value);
-      if (!b) {
-        return unexpected("invalid boolean value \"" + std::string(value) + "\" for -" +
-                          std::string(def.name) + ": parse error");
-      }
-      (def.name == "debug" ? flags.debug : flags.version) = *b;
-      return Done{};
-    }
+    case FlagType::boolean:
+      set.add(name, def.name == "debug" ? flags.debug : flags.version, usage);
+      return;
     case FlagType::endpoints:
-      // Repeatable, each a comma list (the reference's endpoints flag type).
-      for (size_t begin = 0; begin <= value.size();) {
-        size_t end = std::min(value.find(',', begin), value.size());
-        if (std::string item = trim(value.substr(begin, end - begin)); !item.empty()) {
-          flags.endpoints.push_back(std::move(item));
-        }
-        begin = end + 1;
-      }
-      return Done{};
+      set.add_func(name, endpoints_setter(flags.endpoints), usage, std::string(def.default_text));
+      return;
     case FlagType::text:
-      *text_field(flags, def.name) = std::string(value);
-      return Done{};
+      set.add(name, *text_field(flags, def.name), usage);
+      return;
   }
-  return Done{};
 }
 
-enum class Step { flag, stop, help };
-
-// Go flag.FlagSet.parseOne: consumes args[i] (and its value) when it is a flag.
-Expected<Step, std::string> parse_one(const std::vector<std::string>& args, size_t& i,
-                                      GlobalFlags& flags, std::set<std::string_view>& given) {
-  const std::string& s = args[i];
-  if (s.size() < 2 || s[0] != '-') return Step::stop;
-  size_t minuses = s[1] == '-' ? 2 : 1;
-  if (minuses == 2 && s.size() == 2) {
-    ++i;  // "--" ends the flags and is dropped
-    return Step::stop;
-  }
-  std::string_view name = std::string_view(s).substr(minuses);
-  if (name.empty() || name[0] == '-' || name[0] == '=') return unexpected("bad flag syntax: " + s);
-  ++i;
-  std::optional<std::string_view> value;
-  if (auto eq = name.find('='); eq != std::string_view::npos) {
-    value = name.substr(eq + 1);
-    name = name.substr(0, eq);
-  }
-  const FlagDef* def = find_flag(name);
-  if (def == nullptr) {
-    if (name == "help" || name == "h") return Step::help;
-    return unexpected("flag provided but not defined: -" + std::string(name));
-  }
-  if (!value && def->type == FlagType::boolean) value = "true";
-  if (!value) {
-    if (i >= args.size()) return unexpected("flag needs an argument: -" + std::string(name));
-    value = args[i++];  // even when it starts with '-', as Go does
-  }
-  if (auto r = set_flag(flags, *def, *value); !r) return unexpected(r.error());
-  given.insert(def->name);
-  return Step::flag;
-}
-
-std::string env_name(std::string_view prefix, std::string_view flag) {
-  std::string out = std::string(prefix) + "_";
-  for (char c : flag)
-    out += c == '-' ? '_' : static_cast<char>(std::toupper(c));
-  return out;
-}
-
-// The reference's flagsFromEnv: only flags the command line did not set; "" is unset.
-void apply_env(GlobalFlags& flags, const std::set<std::string_view>& given, Program program,
-               const EnvLookup& env) {
-  for (const FlagDef& def : kFlags) {
-    // -version is checked before the environment is read in the reference.
-    if (given.count(def.name) != 0 || def.name == "version") continue;
-    auto value = env(env_name(env_prefix(program), def.name));
-    if (value && !value->empty()) (void)set_flag(flags, def, *value);  // errors ignored, as Go
-  }
+// locksmithd's own flags (DaemonFlags), also read from $LOCKSMITHD_<NAME>.
+void add_daemon_flags(agents::GoFlagSet& set, DaemonFlags& daemon) {
+  set.add("coordinator-file", daemon.coordinator_file, "update-engine's coordinator file");
+  set.add("unlock-delay", daemon.unlock_delay, "how long to hold the lock after a reboot");
+  set.add("retry-initial", daemon.retry_initial, "first wait after a failed etcd call");
+  set.add("retry-max", daemon.retry_max, "longest wait between retries");
+  set.add("login-delay", daemon.login_delay, "how long logged-in users delay a reboot");
+  set.add("utmp", daemon.utmp, "utmp file to read sessions from");
 }
 
 std::string env_or_empty(const EnvLookup& env, const std::string& name) {
@@ -185,19 +126,16 @@ std::vector<std::string> default_endpoints() {
 Expected<GlobalFlags, std::string> parse_global_flags(const std::vector<std::string>& args,
                                                       Program program, const EnvLookup& env) {
   GlobalFlags flags;
-  std::set<std::string_view> given;
-  size_t i = 0;
-  while (i < args.size()) {
-    auto step = parse_one(args, i, flags, given);
-    if (!step) return unexpected(step.error());
-    if (*step == Step::stop) break;
-    if (*step == Step::help) {
-      flags.help = true;
-      break;
-    }
-  }
-  flags.args.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-  apply_env(flags, given, program, env);
+  agents::GoFlagSet set{std::string(env_prefix(program))};
+  for (const FlagDef& def : kFlags)
+    add_global_flag(set, def, flags);
+  if (program == Program::locksmithd) add_daemon_flags(set, flags.daemon);
+  if (auto parsed = set.parse(args); !parsed) return unexpected(parsed.error());
+  flags.help = set.help();
+  flags.args = set.args();
+  // The reference's flagsFromEnv. -version is checked before it in the reference; a value
+  // that does not parse is ignored, as there.
+  (void)set.apply_env(env, {"version"});
   if (flags.endpoints.empty()) flags.endpoints = default_endpoints();
   return flags;
 }

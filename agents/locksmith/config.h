@@ -31,6 +31,18 @@ enum class Program { locksmithd, locksmithctl };
 // "LOCKSMITHD" or "LOCKSMITHCTL".
 std::string_view env_prefix(Program program);
 
+// locksmithd's own flags (docs/locksmith.md): where the coordinator file lives and the
+// waits, which tests shorten. Kept as given: the daemon parses the durations at start-up
+// and reports a bad one itself. locksmithctl does not accept them.
+struct DaemonFlags {
+  std::string coordinator_file = "/run/update-engine/coordinator.conf";
+  std::string unlock_delay = "5s";
+  std::string retry_initial = "5s";
+  std::string retry_max = "5m";
+  std::string login_delay = "5m";
+  std::string utmp;  // "" = the system's utmp
+};
+
 struct GlobalFlags {
   // etcd client URLs, whitespace-trimmed; the default when neither flag nor env gives one.
   std::vector<std::string> endpoints;
@@ -44,6 +56,7 @@ struct GlobalFlags {
   bool version = false;           // command line only: the environment never sets it
   bool help = false;              // -h, -help or --help was given (parsing stopped there)
   std::vector<std::string> args;  // what follows the flags: command and its arguments
+  DaemonFlags daemon;             // Program::locksmithd only
 };
 
 // One global flag, for help texts: name, default as Go prints it, description.
@@ -58,9 +71,10 @@ const std::vector<FlagInfo>& global_flag_infos();
 // The default endpoints: http://127.0.0.1:2379 and http://127.0.0.1:4001.
 std::vector<std::string> default_endpoints();
 
-// Parses `args` (without the program name) as Go's flag package does: -name, --name,
-// -name=value, -name value (not for booleans), parsing stops at the first non-flag or
-// after "--". -endpoint may repeat and takes comma lists. Then, for each flag not on the
+// Parses `args` (without the program name) as Go's flag package does (agents/common/
+// go_flags.h): -name, --name, -name=value, -name value (not for booleans), parsing stops at
+// the first non-flag or after "--". -endpoint may repeat and takes comma lists; locksmithd
+// also takes the DaemonFlags (-coordinator-file, ...). Then, for each flag not on the
 // command line, a non-empty $<PREFIX>_<NAME> (upper case, '-' -> '_') sets it (an
 // unparsable boolean there is ignored, as in the reference). Errors (the flag package's
 // texts): "flag provided but not defined: -x", "flag needs an argument: -group",

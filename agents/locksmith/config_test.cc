@@ -209,5 +209,22 @@ TEST(Config, MachineIdFileAndTrimming) {
   EXPECT_EQ(read_machine_id(path), std::nullopt);
 }
 
+TEST(Config, DaemonFlagsAreLocksmithdsOnly) {
+  GlobalFlags d = parse({"-group", "g", "-unlock-delay", "1s", "--retry-max=9s", "-utmp", "/u"},
+                        {{"LOCKSMITHD_LOGIN_DELAY", "0s"}, {"LOCKSMITHD_RETRY_MAX", "1m"}},
+                        Program::locksmithd);
+  EXPECT_EQ(d.group, "g");
+  EXPECT_EQ(d.daemon.unlock_delay, "1s");
+  EXPECT_EQ(d.daemon.retry_max, "9s");  // the command line wins
+  EXPECT_EQ(d.daemon.login_delay, "0s");
+  EXPECT_EQ(d.daemon.retry_initial, "5s");
+  EXPECT_EQ(d.daemon.utmp, "/u");
+  EXPECT_EQ(d.daemon.coordinator_file, "/run/update-engine/coordinator.conf");
+  EXPECT_EQ(parse_error({"-unlock-delay", "1s"}), "flag provided but not defined: -unlock-delay");
+  auto missing = parse_global_flags({"-coordinator-file"}, Program::locksmithd, lookup({}));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error(), "flag needs an argument: -coordinator-file");
+}
+
 }  // namespace
 }  // namespace corestack::locksmith

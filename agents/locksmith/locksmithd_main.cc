@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <map>
 
 #include "agents/etcdclient/client.h"
 #include "agents/locksmith/config.h"
@@ -23,71 +22,15 @@ namespace {
 
 using namespace corestack::locksmith;
 
-// The daemon's own settings beyond the shared global flags (docs/locksmith.md): where the
-// coordinator file lives and the waits, which tests shorten. Each also reads
-// $LOCKSMITHD_<NAME>.
-struct DaemonFlags {
-  std::map<std::string, std::string> values = {
-      {"coordinator-file", "/run/update-engine/coordinator.conf"},
-      {"unlock-delay", "5s"},
-      {"retry-initial", "5s"},
-      {"retry-max", "5m"},
-      {"login-delay", "5m"},
-      {"utmp", ""},
-  };
-};
-
-std::string env_name(const std::string& flag) {
-  std::string name = "LOCKSMITHD_";
-  for (char c : flag)
-    name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
-  return name;
-}
-
-// Takes the daemon's own flags out of `args` (Go syntax: -x v, --x v, -x=v), leaving the
-// global ones for parse_global_flags. Returns an error text for a flag without a value.
-std::string take_daemon_flags(std::vector<std::string>& args, DaemonFlags& flags,
-                              const EnvLookup& env) {
-  std::vector<std::string> rest;
-  std::map<std::string, bool> given;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string token = args[i];
-    if (token == "--" || token.empty() || token[0] != '-') {
-      rest.insert(rest.end(), args.begin() + static_cast<long>(i), args.end());
-      break;
-    }
-    std::string name = token.substr(token.rfind("--", 0) == 0 ? 2 : 1);
-    std::optional<std::string> value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    if (!flags.values.count(name)) {
-      rest.push_back(token);
-      continue;
-    }
-    if (!value) {
-      if (i + 1 >= args.size()) return "flag needs an argument: -" + name;
-      value = args[++i];
-    }
-    flags.values[name] = *value;
-    given[name] = true;
-  }
-  for (auto& [name, value] : flags.values) {
-    if (given[name]) continue;
-    if (auto from_env = env(env_name(name)); from_env && !from_env->empty()) value = *from_env;
-  }
-  args = std::move(rest);
-  return "";
-}
-
 [[noreturn]] void fatal(const std::string& message) {
   spdlog::critical("{}", message);
   std::exit(1);
 }
 
-Nanoseconds duration_flag(const DaemonFlags& flags, const std::string& name) {
-  auto parsed = parse_go_duration(flags.values.at(name));
+// The durations are checked here, not while parsing, so a bad one stays a fatal start-up
+// error (exit 1) as before rather than a usage error (exit 2).
+Nanoseconds duration_flag(const std::string& value, const std::string& name) {
+  auto parsed = parse_go_duration(value);
   if (!parsed) fatal("invalid value for -" + name + ": " + parsed.error());
   return *parsed;
 }
@@ -125,12 +68,7 @@ std::unique_ptr<RebootSlot> make_slot(const GlobalFlags& flags, const EnvLookup&
   return std::make_unique<EtcdRebootSlot>(std::move(client.value()), flags.group, *machine_id);
 }
 
-int run(std::vector<std::string> args, const EnvLookup& env) {
-  DaemonFlags daemon_flags;
-  if (auto error = take_daemon_flags(args, daemon_flags, env); !error.empty()) {
-    std::cerr << error << "\n";
-    return 2;
-  }
+int run(const std::vector<std::string>& args, const EnvLookup& env) {
   auto flags = parse_global_flags(args, Program::locksmithd, env);
   if (!flags) {
     std::cerr << flags.error() << "\n";
@@ -151,8 +89,7 @@ int run(std::vector<std::string> args, const EnvLookup& env) {
 
   std::unique_ptr<Coordinator> coordinator;
   try {
-    coordinator =
-        std::make_unique<Coordinator>(daemon_flags.values.at("coordinator-file"), strategy.name);
+    coordinator = std::make_unique<Coordinator>(flags->daemon.coordinator_file, strategy.name);
   } catch (const std::exception& e) {
     fatal(std::string("Cannot become the update coordinator: ") + e.what());
   }
@@ -161,11 +98,11 @@ int run(std::vector<std::string> args, const EnvLookup& env) {
 
   DaemonOptions options{strategy,
                         *window,
-                        duration_flag(daemon_flags, "unlock-delay"),
-                        duration_flag(daemon_flags, "retry-initial"),
-                        duration_flag(daemon_flags, "retry-max"),
-                        duration_flag(daemon_flags, "login-delay")};
-  BusHost host(options.retry_initial, options.retry_max, daemon_flags.values.at("utmp"));
+                        duration_flag(flags->daemon.unlock_delay, "unlock-delay"),
+                        duration_flag(flags->daemon.retry_initial, "retry-initial"),
+                        duration_flag(flags->daemon.retry_max, "retry-max"),
+                        duration_flag(flags->daemon.login_delay, "login-delay")};
+  BusHost host(options.retry_initial, options.retry_max, flags->daemon.utmp);
   auto set_state = [&](std::string_view state) {
     try {
       coordinator->set_state(state);
