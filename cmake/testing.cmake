@@ -20,7 +20,8 @@ function(corestack_test target)
     PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
 endfunction()
 
-# corestack_fuzzer(<target> SOURCE <file> CORPUS <dir under the source dir> LIBS <...>)
+# corestack_fuzzer(<target> SOURCE <file> CORPUS <dir under the source dir> LIBS <...>
+#                  [MIN_SECONDS <n>])
 # A libFuzzer target (fuzz tree only), registered with ctest as <target> (label fuzz),
 # running FUZZ_SECONDS on the committed seed corpus; new inputs stay in the build tree.
 set(FUZZ_SECONDS 60 CACHE STRING "libFuzzer -max_total_time of each fuzz test")
@@ -32,7 +33,12 @@ function(corestack_fuzzer target)
   if(NOT CORESTACK_FUZZ)
     return()
   endif()
-  cmake_parse_arguments(F "" "SOURCE;CORPUS" "LIBS" ${ARGN})
+  cmake_parse_arguments(F "" "SOURCE;CORPUS;MIN_SECONDS" "LIBS" ${ARGN})
+  # MIN_SECONDS: a target whose issue asks for a longer run than FUZZ_SECONDS gets it.
+  set(seconds ${FUZZ_SECONDS})
+  if(F_MIN_SECONDS AND F_MIN_SECONDS GREATER seconds)
+    set(seconds ${F_MIN_SECONDS})
+  endif()
   add_executable(${target} ${F_SOURCE})
   corestack_warnings(${target})
   target_link_options(${target} PRIVATE -fsanitize=fuzzer)
@@ -40,7 +46,7 @@ function(corestack_fuzzer target)
   set(found ${CMAKE_CURRENT_BINARY_DIR}/corpus/${target})
   file(MAKE_DIRECTORY ${found})
   add_test(NAME ${target}
-    COMMAND ${target} -max_total_time=${FUZZ_SECONDS} -timeout=10 -rss_limit_mb=2048
+    COMMAND ${target} -max_total_time=${seconds} -timeout=10 -rss_limit_mb=2048
             -print_final_stats=1 ${found} ${CMAKE_CURRENT_SOURCE_DIR}/${F_CORPUS})
   set_tests_properties(${target} PROPERTIES LABELS fuzz TIMEOUT 300)
   add_dependencies(fuzzers ${target})
