@@ -7,7 +7,10 @@ metadata core1 `disk=ssd`, core2 none, core3 `disk=ssd`; agent_ttl 10s, engine r
   web@1..3      Conflicts=web@*.service         -> three different hosts
   db            MachineMetadata=disk=ssd        -> core1 or core3
   db-sidekick   MachineOf=db.service            -> with db
-  cache         Conflicts=db.service            -> not with db
+  cache         Conflicts=db.service,           -> not with db, on core2: were it on the other
+                MachineMetadata=host=core2         ssd host, db could not move there when its
+                                                   host goes (fleet never displaces for that),
+                                                   and the scenario would depend on placement
   pinned        MachineID=<core2>               -> core2
   worker@1..3   no rules
 Where a unit runs is read from each host's systemd (`systemctl list-units --state=running`),
@@ -40,7 +43,8 @@ def unit_files(core2_id: str) -> dict[str, str]:
         "web@.service": f"[Unit]\nDescription=web %i\n{svc}[X-Fleet]\nConflicts=web@*.service\n",
         "db.service": f"[Unit]\nDescription=db\n{svc}[X-Fleet]\nMachineMetadata=disk=ssd\n",
         "db-sidekick.service": f"[Unit]\nDescription=db sidekick\n{svc}[X-Fleet]\nMachineOf=db.service\n",
-        "cache.service": f"[Unit]\nDescription=cache\n{svc}[X-Fleet]\nConflicts=db.service\n",
+        "cache.service": f"[Unit]\nDescription=cache\n{svc}[X-Fleet]\nConflicts=db.service\n"
+                         "MachineMetadata=host=core2\n",
         "pinned.service": f"[Unit]\nDescription=pinned\n{svc}[X-Fleet]\nMachineID={core2_id}\n",
         "worker@.service": f"[Unit]\nDescription=worker %i\n{svc}",
     }
