@@ -234,8 +234,9 @@ class Machine:
 
     def start_fleetd(self):
         address = self.private_bus()
+        state = os.path.join(self.dir, "systemd-state.json")
         self.spawn("fake_systemd", [self.args.fake_systemd, "--bus", address, "--no-stdin",
-                                    "--log-dir", self.dir], {})
+                                    "--log-dir", self.dir, "--state-file", state], {})
         env = unit_environment(
             [os.path.join(UNITS, "fleet.service"),
              self.path("/run/systemd/system/fleet.service.d/20-cloudinit.conf")], self.machine_id)
@@ -245,7 +246,8 @@ class Machine:
                    FLEET_UNITS_DIRECTORY=os.path.join(self.dir, "fleet-units"))
         config = os.path.join(self.dir, "fleet.conf")  # empty: everything comes from FLEET_*
         open(config, "w").close()
-        time.sleep(0.2)  # fake_systemd owning its name; fleetd retries anyway
+        # fake_systemd writes its state file once it owns org.freedesktop.systemd1.
+        wait_for("fake_systemd on the bus", lambda: os.path.exists(state), 10)
         self.spawn("fleetd", [self.args.fleetd, "--config", config], env)
 
     def start_locksmithd(self):
