@@ -1,73 +1,47 @@
 #include "cloud-config/sources.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <zlib.h>
 
-#include <atomic>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
+#include "agents/etcdclient/fake_http_server.h"
 #include "cloud-config/http_fetch.h"
 
 namespace corestack::cloudinit {
 namespace {
 
+using etcd::client::testing::FakeHttpServer;
+using etcd::client::testing::FakeReply;
+using etcd::client::testing::SeenRequest;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// Answers one connection per scripted response, in order, then closes; counts requests.
+// Answers with the scripted replies in order (the last one repeats) and counts requests: the
+// agents' loopback test server with a script as its handler.
 class ScriptedServer {
  public:
-  explicit ScriptedServer(std::vector<std::string> responses) : responses_(std::move(responses)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    ::listen(fd_, 8);
-    thread_ = std::thread([this] { serve(); });
+  explicit ScriptedServer(std::vector<FakeReply> replies)
+      : replies_(std::move(replies)), server_([this](const SeenRequest&) { return next(); }) {}
+  static FakeReply response(int status, const std::string& body) {
+    return FakeReply{.status = status, .body = body};
   }
-  ~ScriptedServer() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  std::string url(const std::string& path = "/user-data") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  int requests() const { return requests_; }
-
-  static std::string response(int status, const std::string& body) {
-    return "HTTP/1.1 " + std::to_string(status) +
-           " X\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\nConnection: close\r\n\r\n" + body;
-  }
+  std::string url(const std::string& path = "/user-data") const { return server_.url() + path; }
+  int requests() { return static_cast<int>(server_.requests().size()); }
 
  private:
-  void serve() {
-    for (const auto& r : responses_) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      char buffer[4096];
-      (void)!::read(c, buffer, sizeof buffer);  // the request; small enough for one read
-      ++requests_;
-      (void)!::write(c, r.data(), r.size());
-      ::close(c);
-    }
+  FakeReply next() {
+    std::lock_guard lock(mu_);
+    return replies_[std::min(served_++, replies_.size() - 1)];
   }
-  std::vector<std::string> responses_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<int> requests_{0};
-  std::thread thread_;
+  std::vector<FakeReply> replies_;
+  std::mutex mu_;
+  std::size_t served_ = 0;
+  FakeHttpServer server_;  // last: its thread calls next()
 };
 
 std::string gzip(const std::string& data) {
@@ -123,7 +97,7 @@ TEST(HttpFetch, ClientErrorIsFinal) {
 }
 
 TEST(HttpFetch, GivesUpAtTheDeadline) {
-  ScriptedServer server(std::vector<std::string>(100, ScriptedServer::response(503, "")));
+  ScriptedServer server({ScriptedServer::response(503, "")});
   const auto start = Clock::now();
   EXPECT_THROW(http_get(server.url(), start + 300ms, {20ms, 50ms}), HttpError);
   EXPECT_LT(Clock::now() - start, 3s);
