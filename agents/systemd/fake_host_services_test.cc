@@ -1,8 +1,10 @@
 // fake_host_services (testing/fake_host_services.cc) on a private bus, driven as the
 // locksmith tests will drive it: GetStatus, StatusUpdate signals on command, Reboot logged.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -41,6 +43,18 @@ class FakeHostServicesTest : public testing::PrivateBusTest {
   static Status get_status(Bus& bus) {
     return bus.call_method(kUpdateName, kUpdatePath, kUpdateInterface, "GetStatus")
         .read<int64_t, double, std::string, std::string, int64_t>();
+  }
+
+  // Collects StatusUpdate signals' operations.
+  static Slot collect(Bus& bus, std::vector<std::string>& seen) {
+    return bus.match_signal(
+        kUpdateName, kUpdatePath, kUpdateInterface, "StatusUpdate", [&seen](Message& m) {
+          seen.push_back(std::get<2>(m.read<int64_t, double, std::string, std::string, int64_t>()));
+        });
+  }
+
+  static void write_file(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
   }
 
   TempDir dir_;
@@ -125,6 +139,68 @@ TEST_F(FakeHostServicesTest, ExitsOnQuitAndAtEndOfInput) {
   auto other = start({});
   other->close_stdin();
   status = other->wait_exit(kTestTimeout);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+}
+
+TEST_F(FakeHostServicesTest, UpdateEngineOnlyLeavesLogindToTheRealOne) {
+  auto fake = start({"--update-engine-only"});
+  Bus bus = connect();
+  EXPECT_EQ(std::get<2>(get_status(bus)), "UPDATE_STATUS_IDLE");
+  try {
+    bus.call_method("org.freedesktop.login1", "/org/freedesktop/login1",
+                    "org.freedesktop.login1.Manager", "Reboot", false);
+    FAIL() << "no error";
+  } catch (const BusError& e) {
+    EXPECT_EQ(e.name, "org.freedesktop.DBus.Error.ServiceUnknown");
+  }
+  Bus logind = connect();
+  logind.request_name("org.freedesktop.login1");  // free for the real one
+}
+
+// The e2e image's update engine: the test writes the operation into a file under /run.
+TEST_F(FakeHostServicesTest, StatusFileSetsTheOperationAndEachChangeIsSignalled) {
+  const std::string file = dir_.path() + "/run/update-engine/status";  // directory missing
+  auto fake = start({"--update-engine-only", "--status-file", file});
+  Bus bus = connect();
+  EXPECT_EQ(std::get<2>(get_status(bus)), "UPDATE_STATUS_IDLE");
+  std::vector<std::string> seen;
+  Slot slot = collect(bus, seen);
+
+  write_file(file, "  UPDATE_STATUS_UPDATED_NEED_REBOOT \nignored second line\n");
+  ASSERT_TRUE(fake->wait_for_line("status UPDATE_STATUS_UPDATED_NEED_REBOOT", kTestTimeout));
+  ASSERT_TRUE(bus.run_until([&] { return seen.size() == 1; }, kTestTimeout));
+  EXPECT_EQ(std::get<2>(get_status(bus)), "UPDATE_STATUS_UPDATED_NEED_REBOOT");
+
+  write_file(file, "UPDATE_STATUS_UPDATED_NEED_REBOOT\n");  // unchanged: no signal
+  write_file(file + ".new", "UPDATE_STATUS_CHECKING_FOR_UPDATE\n");
+  ASSERT_EQ(std::rename((file + ".new").c_str(), file.c_str()), 0);  // renamed over
+  ASSERT_TRUE(fake->wait_for_line("status UPDATE_STATUS_CHECKING_FOR_UPDATE", kTestTimeout));
+  ASSERT_EQ(std::remove(file.c_str()), 0);  // gone: back to --status
+  ASSERT_TRUE(fake->wait_for_line("status UPDATE_STATUS_IDLE", kTestTimeout));
+  ASSERT_TRUE(bus.run_until([&] { return seen.size() == 3; }, kTestTimeout));
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"UPDATE_STATUS_UPDATED_NEED_REBOOT",
+                                      "UPDATE_STATUS_CHECKING_FOR_UPDATE", "UPDATE_STATUS_IDLE"}));
+}
+
+TEST_F(FakeHostServicesTest, StatusFilePresentAtStartIsTheInitialStatus) {
+  const std::string file = dir_.path() + "/status";
+  write_file(file, "UPDATE_STATUS_UPDATED_NEED_REBOOT\n");
+  auto fake = start({"--status-file", file});
+  Bus bus = connect();
+  EXPECT_EQ(std::get<2>(get_status(bus)), "UPDATE_STATUS_UPDATED_NEED_REBOOT");
+  write_file(file, "\n");  // empty: --status
+  ASSERT_TRUE(fake->wait_for_line("status UPDATE_STATUS_IDLE", kTestTimeout));
+}
+
+TEST_F(FakeHostServicesTest, NoStdinRunsUntilSigterm) {
+  auto fake = start({"--update-engine-only", "--no-stdin"});
+  fake->close_stdin();
+  Bus bus = connect();
+  EXPECT_EQ(std::get<2>(get_status(bus)), "UPDATE_STATUS_IDLE");  // still there
+  ASSERT_EQ(::kill(fake->pid(), SIGTERM), 0);
+  auto status = fake->wait_exit(kTestTimeout);
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
 }

@@ -1,8 +1,8 @@
 """#cloud-config user-data for the hosts of an images/ cluster (docs/images.md).
 
 Each host gets its own file: its etcd2 member settings (static initial-cluster, or discovery),
-fleet and flannel settings, and `coreos.units` starting the suite's stock units, as a CoreOS
-host's user-data would.
+fleet, flannel, locksmith and update settings, and `coreos.units` starting the suite's stock
+units, as a CoreOS host's user-data would.
 """
 
 from __future__ import annotations
@@ -18,11 +18,16 @@ def host_user_data(name: str, ip: str, *, peers: dict[str, str] | None = None,
                    fleet_metadata: str | None = None, fleet_agent_ttl: str = "10s",
                    fleet_engine_interval: float = 1.0, etcd_proxy: bool = False,
                    flannel_network: str | None = None, flannel_renew_margin: int | None = None,
-                   extra_units: list[str] | None = None) -> str:
+                   locksmith: dict[str, str] | None = None, update: dict[str, str] | None = None,
+                   update_engine: bool = False, extra_units: list[str] | None = None) -> str:
     """peers: {name: ip} of the static initial cluster (this host included); or discovery.
     flannel_network: a network config JSON that flanneld.service sets before it starts (a
     drop-in with `ExecStartPre=etcdctl2 set /coreos.com/network/config ...`, as CoreOS's docs
-    did), so coreos-cloudinit's start of flanneld does not wait for an operator."""
+    did), so coreos-cloudinit's start of flanneld does not wait for an operator.
+    locksmith / update: the `coreos.locksmith` / `coreos.update` keys as given (e.g.
+    {"reboot-strategy": "etcd-lock"}: coreos-cloudinit writes /etc/coreos/update.conf and
+    restarts locksmithd). update_engine: start the image's update engine stand-in
+    (update-engine.service, docs/images.md) before that restart."""
     lines = ["#cloud-config", f"hostname: {name}", "coreos:"]
     if etcd:
         lines += ["  etcd2:",
@@ -53,9 +58,14 @@ def host_user_data(name: str, ip: str, *, peers: dict[str, str] | None = None,
         lines += ["  flannel:",
                   "    etcd-endpoints: http://127.0.0.1:2379",
                   f"    public-ip: {ip}"]
+    for section, keys in (("locksmith", locksmith), ("update", update)):
+        if keys:
+            lines += [f"  {section}:"] + [f"    {k}: {_yaml_str(v)}" for k, v in keys.items()]
     lines += ["  units:"]
     if etcd:
         lines += ["    - name: etcd2.service", "      command: start"]
+    if update_engine:
+        lines += ["    - name: update-engine.service", "      command: start"]
     if fleet:
         lines += ["    - name: fleet.socket", "      command: start",
                   "    - name: fleet.service", "      command: start"]

@@ -9,7 +9,7 @@ under nspawn, the second serial port under qemu): lines `CORESTACK-EVENT host=..
     with Cluster(rootfs, [HostSpec("core1", user_data), ...], workdir) as c:
         c.wait_event("core1", "booted", 60)
         c.run_on_bridge(["etcdctl", ...])         # a command on the bridge side (the "operator")
-        c.exec("core1", ["systemctl", "is-active", "etcd2"])   # nspawn only: inside the host
+        c.exec("core1", ["systemctl", "is-active", "etcd2"])   # inside the host (qemu: guest agent)
         c.kill("core2")                           # hard: SIGKILL to the host's PID 1 / qemu
 
 Teardown is by PID (the nspawn/qemu processes this module started, recorded in
@@ -19,6 +19,7 @@ run that was killed before it could (the CLI's `down`, and every Cluster.start()
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
@@ -26,6 +27,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -198,6 +200,7 @@ class Cluster:
         self._cgroups: list[str] = []
         self._started = False
         self._t0 = time.monotonic()
+        self.t0 = self._t0  # events' "t" is seconds since this time.monotonic()
         self._events_log = None
         for spec in hosts:
             self._register(spec)
@@ -386,7 +389,11 @@ class Cluster:
                 "-serial", f"file:{h.dir / 'serial.log'}",
                 "-chardev", f"file,id=ev,path={h.dir / 'events'},append=on",
                 "-serial", "chardev:ev",
-                "-monitor", f"unix:{h.dir / 'monitor.sock'},server,nowait"]
+                "-monitor", f"unix:{h.dir / 'monitor.sock'},server,nowait",
+                # The guest agent's port (qemu-guest-agent in the image): exec() in the VM.
+                "-device", "virtio-serial-pci,id=vser0",
+                "-chardev", f"socket,id=qga,path={h.dir / 'qga.sock'},server=on,wait=off",
+                "-device", "virtserialport,bus=vser0.0,chardev=qga,name=org.qemu.guest_agent.0"]
         out = open(h.dir / "qemu.log", "ab")
         h.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
                                   stderr=subprocess.STDOUT, start_new_session=True)
@@ -447,7 +454,6 @@ class Cluster:
     def monitor(self, name: str, command: str, timeout: float = 10) -> str:
         """Sends one command to a VM's qemu monitor (e.g. `system_reset`: a hard reset, the disk
         is kept) and returns what the monitor printed."""
-        import socket
         if not self.vm:
             raise ClusterError("monitor(): VM mode only")
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -499,9 +505,14 @@ class Cluster:
 
     def exec(self, name: str, argv: list[str], timeout: float = 30, check: bool = False,
              input: str | None = None) -> subprocess.CompletedProcess:
-        """Runs a command inside a host (every namespace of its PID 1; nspawn only)."""
-        r = subprocess.run(["nsenter", "-t", str(self.leader(name)), "-a"] + argv,
-                           capture_output=True, text=True, timeout=timeout, input=input)
+        """Runs a command inside a host: nspawn, in every namespace of its PID 1; qemu, through
+        the guest agent (guest-exec; ClusterError while the guest agent does not answer, e.g.
+        during a boot). Raises subprocess.TimeoutExpired after `timeout`."""
+        if self.vm:
+            r = GuestAgent(self.hosts[name].dir / "qga.sock").exec(argv, timeout, input)
+        else:
+            r = subprocess.run(["nsenter", "-t", str(self.leader(name)), "-a"] + argv,
+                               capture_output=True, text=True, timeout=timeout, input=input)
         if check and r.returncode != 0:
             raise ClusterError(f"{name}: {' '.join(argv)}: exit {r.returncode}: {r.stdout}{r.stderr}")
         return r
@@ -584,6 +595,97 @@ class Cluster:
         except OSError:
             return "(no console)"
         return "\n".join(text.splitlines()[-lines:])
+
+
+class GuestAgent:
+    """A client of qemu-guest-agent in a VM (the QMP-like JSON protocol on the virtio-serial
+    port qemu exposes as a UNIX socket). One connection per call: the socket takes one client
+    at a time, and guest-sync-delimited discards whatever an earlier client left unread."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+
+    def _connect(self, timeout: float) -> tuple[socket.socket, list[bytes]]:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.connect(self.path)
+            sync = int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
+            # 0xFF makes the agent drop a half-read request of an earlier client.
+            s.sendall(b"\xff" + json.dumps({"execute": "guest-sync-delimited",
+                                            "arguments": {"id": sync}}).encode() + b"\n")
+            buf = [b""]
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    raise ClusterError(f"guest agent {self.path}: connection closed")
+                buf[0] += data
+                cut = buf[0].rfind(b"\xff")
+                if cut < 0:
+                    continue
+                reply = self._take(buf, s, after=cut + 1)
+                if reply.get("return") == sync:
+                    return s, buf
+        except socket.timeout:
+            s.close()
+            raise ClusterError(f"guest agent {self.path}: no answer within {timeout:.0f} s "
+                               "(the VM is booting or down?)") from None
+        except OSError as e:
+            s.close()
+            raise ClusterError(f"guest agent {self.path}: {e}") from None
+
+    @staticmethod
+    def _take(buf: list[bytes], s: socket.socket, after: int = 0) -> dict:
+        """The next JSON object from buf[0][after:] (reading more as needed)."""
+        buf[0] = buf[0][after:]
+        dec = json.JSONDecoder()
+        while True:
+            text = buf[0].decode(errors="replace").lstrip()
+            if text:
+                try:
+                    obj, end = dec.raw_decode(text)
+                    buf[0] = text[end:].encode()
+                    return obj
+                except json.JSONDecodeError:
+                    pass
+            data = s.recv(65536)
+            if not data:
+                raise ClusterError("guest agent: connection closed")
+            buf[0] += data
+
+    def _call(self, s: socket.socket, buf: list[bytes], command: str, arguments: dict) -> object:
+        s.sendall(json.dumps({"execute": command, "arguments": arguments}).encode() + b"\n")
+        reply = self._take(buf, s)
+        if "error" in reply:
+            raise ClusterError(f"guest agent {command}: {reply['error']}")
+        return reply.get("return")
+
+    def exec(self, argv: list[str], timeout: float = 30,
+             input: str | None = None) -> subprocess.CompletedProcess:
+        deadline = time.monotonic() + timeout
+        s, buf = self._connect(min(timeout, 10))
+        try:
+            args: dict = {"path": argv[0], "arg": argv[1:], "capture-output": True}
+            if input is not None:
+                args["input-data"] = base64.b64encode(input.encode()).decode()
+            pid = self._call(s, buf, "guest-exec", args)["pid"]
+            while True:
+                st = self._call(s, buf, "guest-exec-status", {"pid": pid})
+                if st.get("exited"):
+                    break
+                if time.monotonic() >= deadline:
+                    raise subprocess.TimeoutExpired(argv, timeout)
+                time.sleep(0.05)
+        except socket.timeout:
+            raise subprocess.TimeoutExpired(argv, timeout) from None
+        except OSError as e:
+            raise ClusterError(f"guest agent {self.path}: {e}") from None
+        finally:
+            s.close()
+        out = base64.b64decode(st.get("out-data", "")).decode(errors="replace")
+        err = base64.b64decode(st.get("err-data", "")).decode(errors="replace")
+        code = st["exitcode"] if "exitcode" in st else -int(st.get("signal", 0))
+        return subprocess.CompletedProcess(argv, code, out, err)
 
 
 def wait_until(what: str, fn: Callable[[], object], timeout: float, interval: float = 0.25):

@@ -9,7 +9,8 @@ skip() { echo "SKIP: e2e_image: $*"; exit 77; }
 for tool in debootstrap systemd-nspawn mkfs.ext4; do
   command -v "$tool" >/dev/null || skip "$tool is missing (scripts/install-deps installs it)"
 done
-for bin in etcd/cmd/etcd2 agents/fleet/fleetd agents/flannel/flanneld cloud-config/coreos-cloudinit; do
+for bin in etcd/cmd/etcd2 agents/fleet/fleetd agents/flannel/flanneld cloud-config/coreos-cloudinit \
+  agents/systemd/fake_host_services; do
   [ -x "$build/$bin" ] || { echo "FAIL: e2e_image: $build/$bin is not built"; exit 1; }
 done
 exec nice -n 10 "$src/images/build" --build "$build" --out "$out" --cache "$cache" --no-compile

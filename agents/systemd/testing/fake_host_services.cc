@@ -1,13 +1,24 @@
-// fake_host_services: the two host services locksmith talks to, on any bus, for tests.
+// fake_host_services: the two host services locksmith talks to, on any bus, for tests; with
+// --update-engine-only, the update engine alone on a real system bus (the e2e image's
+// update-engine.service, docs/images.md), where logind is the real one.
 //
 //   fake_host_services [--bus ADDRESS] [--status OP] [--reboot-log PATH] [--no-update-engine]
+//                      [--update-engine-only] [--status-file PATH] [--no-stdin]
 //
-//   --bus ADDRESS       bus to join, e.g. unix:path=/tmp/x/bus (default: the system bus, so
-//                       DBUS_SYSTEM_BUS_ADDRESS works too)
-//   --status OP         initial current_operation (default UPDATE_STATUS_IDLE)
-//   --reboot-log PATH   append "reboot <unix-time-ns> <sender>" per Reboot call (O_APPEND,
-//                       fsync'd before the reply)
-//   --no-update-engine  do not own com.coreos.update1 until `own-update-engine`
+//   --bus ADDRESS         bus to join, e.g. unix:path=/tmp/x/bus (default: the system bus, so
+//                         DBUS_SYSTEM_BUS_ADDRESS works too)
+//   --status OP           initial current_operation (default UPDATE_STATUS_IDLE)
+//   --reboot-log PATH     append "reboot <unix-time-ns> <sender>" per Reboot call (O_APPEND,
+//                         fsync'd before the reply)
+//   --no-update-engine    do not own com.coreos.update1 until `own-update-engine`
+//   --update-engine-only  neither serve nor own org.freedesktop.login1
+//   --status-file PATH    the operation is this file's first line (surrounding whitespace
+//                         trimmed) while the file exists and that line is not empty, else
+//                         --status. The file's directory is created and watched (inotify):
+//                         a write that changes the operation emits StatusUpdate, as `status`
+//                         does. With PATH under /run, a reboot forgets it, as the real engine
+//                         reports idle once the new image is booted.
+//   --no-stdin            read no commands; run until SIGTERM/SIGINT (a systemd service)
 //
 // Serves, on one connection:
 //   com.coreos.update1      /com/coreos/update1      com.coreos.update1.Manager
@@ -18,22 +29,29 @@
 //     Reboot(b interactive) -> ()
 //
 // stdout (line-buffered, one line per event): "ready" once the names are owned; each command's
-// acknowledgement below; "reboot <unix-time-ns> <sender>" per Reboot call.
+// acknowledgement below (a --status-file change prints "status OP" too); "reboot
+// <unix-time-ns> <sender>" per Reboot call.
 // stdin commands, one per line:
 //   status OP          set the operation and emit StatusUpdate   -> "status OP"
 //   signal-bad         emit StatusUpdate with body (s) "garbage" -> "signal-bad"
 //   own-update-engine  claim com.coreos.update1                  -> "owned com.coreos.update1"
 //   quit               exit 0 (so does end of stdin)
-// Unknown commands print "unknown command: <line>" on stderr. Exits 1 on a bus failure.
+// Unknown commands print "unknown command: <line>" on stderr. Exits 1 on a bus failure, 0 on
+// SIGTERM/SIGINT.
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -59,6 +77,9 @@ struct Options {
   std::string status = "UPDATE_STATUS_IDLE";
   std::string reboot_log;
   bool update_engine = true;
+  bool logind = true;
+  std::string status_file;
+  bool read_stdin = true;
 };
 
 std::optional<Options> parse(int argc, char** argv) {
@@ -74,6 +95,12 @@ std::optional<Options> parse(int argc, char** argv) {
       o.reboot_log = argv[++i];
     } else if (arg == "--no-update-engine") {
       o.update_engine = false;
+    } else if (arg == "--update-engine-only") {
+      o.logind = false;
+    } else if (arg == "--status-file" && has_value) {
+      o.status_file = argv[++i];
+    } else if (arg == "--no-stdin") {
+      o.read_stdin = false;
     } else {
       std::cerr << "fake_host_services: bad argument " << arg << "\n";
       return std::nullopt;
@@ -88,22 +115,21 @@ void say(const std::string& line) {
 
 class FakeHostServices {
  public:
-  FakeHostServices(Bus& bus, Options options) : bus_(bus), options_(std::move(options)) {
+  FakeHostServices(Bus& bus, Options options)
+      : bus_(bus), options_(std::move(options)), default_status_(options_.status) {
+    if (!options_.status_file.empty()) options_.status = file_status();
     update_slot_ = bus_.serve_object(kUpdatePath, [this](Message& call) { on_update(call); });
-    login_slot_ = bus_.serve_object(kLoginPath, [this](Message& call) { on_login(call); });
+    if (options_.logind)
+      login_slot_ = bus_.serve_object(kLoginPath, [this](Message& call) { on_login(call); });
     if (options_.update_engine) bus_.request_name(kUpdateName);
-    bus_.request_name(kLoginName);
+    if (options_.logind) bus_.request_name(kLoginName);
   }
 
   // False on `quit`.
   bool command(const std::string& line) {
     if (line == "quit") return false;
     if (line.rfind("status ", 0) == 0) {
-      options_.status = line.substr(7);
-      bus_.emit_signal(kUpdatePath, kUpdateInterface, "StatusUpdate", int64_t{0}, 0.0,
-                       options_.status, "", int64_t{0});
-      bus_.flush();  // on the wire before the acknowledgement
-      say(line);
+      set_status(line.substr(7));
     } else if (line == "signal-bad") {
       bus_.emit_signal(kUpdatePath, kUpdateInterface, "StatusUpdate", "garbage");
       bus_.flush();
@@ -117,7 +143,32 @@ class FakeHostServices {
     return true;
   }
 
+  // The status file changed (or may have): emits StatusUpdate if the operation did.
+  void status_file_changed() {
+    std::string op = file_status();
+    if (op != options_.status) set_status(std::move(op));
+  }
+
  private:
+  void set_status(std::string op) {
+    options_.status = std::move(op);
+    bus_.emit_signal(kUpdatePath, kUpdateInterface, "StatusUpdate", int64_t{0}, 0.0,
+                     options_.status, "", int64_t{0});
+    bus_.flush();  // on the wire before the acknowledgement
+    say("status " + options_.status);
+  }
+
+  // The status file's first line, trimmed; the --status operation when there is none.
+  std::string file_status() const {
+    std::ifstream in(options_.status_file);
+    std::string line;
+    if (!in || !std::getline(in, line)) return default_status_;
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) return default_status_;
+    const auto last = line.find_last_not_of(" \t\r");
+    return line.substr(first, last - first + 1);
+  }
+
   void on_update(Message& call) {
     if (!call.is_method_call(kUpdateInterface, "GetStatus")) return;  // UnknownMethod
     reply(call, int64_t{0}, 0.0, options_.status, "", int64_t{0});
@@ -150,6 +201,7 @@ class FakeHostServices {
 
   Bus& bus_;
   Options options_;
+  const std::string default_status_;
   corestack::systemd::Slot update_slot_;
   corestack::systemd::Slot login_slot_;
 };
@@ -169,7 +221,43 @@ bool drain_stdin(FakeHostServices& fake, std::string& pending) {
   return true;
 }
 
+// inotify on the status file's directory (created if missing): the file may be written in
+// place or renamed over, created or removed. -1 without --status-file.
+int watch_status_file(const std::string& path) {
+  if (path.empty()) return -1;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir);
+  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(std::string("inotify_init1: ") + std::strerror(errno));
+  if (::inotify_add_watch(fd, dir.empty() ? "." : dir.c_str(),
+                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0)
+    throw std::runtime_error("inotify_add_watch " + dir.string() + ": " + std::strerror(errno));
+  return fd;
+}
+
+// SIGTERM/SIGINT as a readable fd, so a service stop ends the loop (exit 0).
+int signal_fd() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0)
+    throw std::runtime_error(std::string("sigprocmask: ") + std::strerror(errno));
+  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
+  return fd;
+}
+
+void drain(int fd) {
+  char buf[4096];
+  while (::read(fd, buf, sizeof(buf)) > 0) {
+  }
+}
+
 int run(const Options& options) {
+  const int signals = signal_fd();
+  // Watched before the first read, so no write falls between the read and the watch.
+  const int watch = watch_status_file(options.status_file);
   Bus bus = options.bus.empty() ? Bus::open_system() : Bus::open_address(options.bus);
   FakeHostServices fake(bus, options);
   say("ready");
@@ -177,11 +265,20 @@ int run(const Options& options) {
   for (;;) {
     while (bus.process()) {
     }
-    pollfd fds[2] = {{0, POLLIN, 0}, {bus.fd(), bus.poll_events(), 0}};
-    const int n = ::poll(fds, 2, bus.poll_timeout_ms());
+    pollfd fds[4] = {{bus.fd(), bus.poll_events(), 0},
+                     {signals, POLLIN, 0},
+                     {watch, POLLIN, 0},  // poll ignores a negative fd
+                     {options.read_stdin ? 0 : -1, POLLIN, 0}};
+    const int n = ::poll(fds, 4, bus.poll_timeout_ms());
     if (n < 0 && errno != EINTR)
       throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
-    if (n > 0 && fds[0].revents != 0 && !drain_stdin(fake, pending)) break;
+    if (n <= 0) continue;
+    if (fds[1].revents != 0) break;
+    if (fds[2].revents != 0) {
+      drain(watch);
+      fake.status_file_changed();
+    }
+    if (fds[3].revents != 0 && !drain_stdin(fake, pending)) break;
   }
   bus.flush();
   return 0;
