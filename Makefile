@@ -41,9 +41,9 @@ build-fuzz: deps $(FUZZ_DIR)/build.ninja
 run: build
 	@scripts/run-local $(BUILD_DIR)
 
-# Every tier this machine supports, on the normal build, the sanitizer build, then the
-# fuzz targets (built by run-tests in $(FUZZ_DIR)).
-test: build build-asan
+# Every tier this machine supports (scripts/run-tests): the normal build's tests while the
+# sanitizer and fuzz trees build beside them at nice 19, then those trees' tests.
+test: build
 	@scripts/run-tests $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
 
 test-unit: build
