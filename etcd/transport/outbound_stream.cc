@@ -69,6 +69,7 @@ void OutboundStream::set_urls(std::vector<PeerUrl> urls) {
 void OutboundStream::redial_now() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->stopped_ || !self->session_url_.empty()) return;
+    self->redial_requested_ = true;
     self->backoff_.reset();
     self->retry_.cancel();
   });
@@ -118,9 +119,11 @@ void OutboundStream::accept(std::vector<raft::Message>& messages) {
 awaitable<void> OutboundStream::run([[maybe_unused]] std::shared_ptr<OutboundStream> self) {
   error_code ec;
   while (!stopped_) {
+    redial_requested_ = false;
     const bool streamed = co_await dial_round();
     if (stopped_) break;
     if (!streamed && !queue_.empty()) core_->report_unreachable(peer_);
+    if (redial_requested_) continue;  // the peer showed it is up while we dialed
     retry_.expires_after(backoff_.next());
     co_await retry_.async_wait(with_ec(ec));
   }

@@ -36,7 +36,9 @@ class OutboundStream : public std::enable_shared_from_this<OutboundStream> {
   void set_urls(std::vector<PeerUrl> urls);
   // The peer just opened a stream to us, so it is up: when waiting to redial after a
   // failure, dial now instead of after the backoff (a restarted member is caught up in
-  // milliseconds, not after seconds of grown backoff).
+  // milliseconds, not after seconds of grown backoff). A call that lands while a dial is
+  // under way (which may yet fail: it began before the peer was up or knew us) makes the
+  // loop dial once more at once instead of waiting.
   void redial_now();
   // Drops the queue, closes the connection and ends the dial loop. Idempotent.
   void stop();
@@ -76,6 +78,7 @@ class OutboundStream : public std::enable_shared_from_this<OutboundStream> {
   std::string session_url_;
   std::string last_failure_;  // a repeated dial failure is logged once at warn
   bool stopped_ = false;
+  bool redial_requested_ = false;  // by redial_now() since the current dial round began
 };
 
 }  // namespace etcd::transport

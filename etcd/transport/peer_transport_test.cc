@@ -124,6 +124,50 @@ TEST_F(PeerTransportTest, ReconnectsAfterThePeerRestarts) {
   EXPECT_GE(a->transport().stats().streams_connected, 2u);
 }
 
+// Accepts TCP connections and holds each one, unanswered, until release(): a peer URL where a
+// dial hangs in its handshake for as long as the test wants.
+class HoldingListener : public std::enable_shared_from_this<HoldingListener> {
+ public:
+  explicit HoldingListener(boost::asio::io_context& io)
+      : acceptor_(boost::asio::make_strand(io), {boost::asio::ip::make_address("127.0.0.1"), 0}) {}
+  void start() { accept_next(); }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+  bool wait_accepted(int count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kDeadline, [&] { return accepted_ >= count; });
+  }
+  // Closes the held connections (the hanging dials fail); with `stop`, the listener too.
+  void release(bool stop = false) {
+    boost::asio::post(acceptor_.get_executor(), [self = shared_from_this(), stop] {
+      self->held_.clear();
+      if (stop) self->acceptor_.close();
+    });
+  }
+
+ private:
+  void accept_next() {
+    acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec,
+                                                       boost::asio::ip::tcp::socket socket) {
+      if (ec) return;
+      self->held_.push_back(std::move(socket));
+      {
+        std::lock_guard lock(self->mutex_);
+        ++self->accepted_;
+      }
+      self->changed_.notify_all();
+      self->accept_next();
+    });
+  }
+
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<boost::asio::ip::tcp::socket> held_;  // on the acceptor's strand
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int accepted_ = 0;
+};
+
 TEST_F(PeerTransportTest, APeerThatComesBackIsRedialedWithoutWaitingOutTheBackoff) {
   auto options_a = member_options(1);
   options_a.backoff_initial = std::chrono::minutes(1);  // a redial by backoff never comes
@@ -143,6 +187,27 @@ TEST_F(PeerTransportTest, APeerThatComesBackIsRedialedWithoutWaitingOutTheBackof
   send_numbered(*a, NodeId(2), 300, 1, 1);
   EXPECT_TRUE(b->inbox().wait([](Inbox& in) { return has_index(in, 300); }))
       << "a still waits out its one-minute backoff";
+}
+
+// The comeback signal (the peer's stream in) may land while a dial to it is still under way
+// and then fails, e.g. one that began before the peer was up: that failure must not put the
+// redial behind the backoff.
+TEST_F(PeerTransportTest, AComebackDuringADialThatThenFailsIsRedialedAtOnce) {
+  auto options_a = member_options(1);
+  options_a.backoff_initial = std::chrono::minutes(1);  // a redial by backoff never comes
+  options_a.backoff_max = std::chrono::minutes(1);
+  options_a.dial_timeout = options_a.io_timeout = std::chrono::minutes(1);
+  auto a = started(options_a);
+  auto b = started(member_options(2));
+  auto hold = std::make_shared<HoldingListener>(threads_.io());
+  hold->start();
+  a->transport().add_peer(b->id(), {hold->url()});  // a's dials to member 2 hang there
+  ASSERT_TRUE(hold->wait_accepted(1));
+  b->transport().add_peer(a->id(), {a->url()});
+  await_stream(*b, *a);  // member 2 is up: a hears so while its dial still hangs
+  hold->release();       // ... and then that dial fails
+  EXPECT_TRUE(hold->wait_accepted(2)) << "a waits out its one-minute backoff";
+  hold->release(/*stop=*/true);
 }
 
 TEST_F(PeerTransportTest, RefusesAStreamFromAnotherCluster) {
