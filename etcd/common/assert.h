@@ -14,7 +14,12 @@ namespace etcd::detail {
 }
 }  // namespace etcd::detail
 
-#define ETCD_ASSERT(expr, msg)                                                   \
-  do {                                                                           \
+#define ETCD_ASSERT(expr, msg)                                                    \
+  do {                                                                            \
     if (!(expr)) ::etcd::detail::assert_failed(#expr, __FILE__, __LINE__, (msg)); \
   } while (0)
+
+// A point control must never reach (the end of a function whose every path returns): a plain
+// noreturn call, so the compiler sees no fall-through at any optimisation level.
+#define ETCD_UNREACHABLE(msg) \
+  ::etcd::detail::assert_failed("unreachable", __FILE__, __LINE__, (msg))

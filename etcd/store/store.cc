@@ -214,7 +214,7 @@ StoreResult<Event> Store::dispatch(Operation op, const Request& request) {
       return event;
     }
   }
-  ETCD_ASSERT(false, "unknown operation");
+  ETCD_UNREACHABLE("unknown operation");
 }
 
 // etcd store/stats.go counters; a get counts itself in get(), expiries in expire().

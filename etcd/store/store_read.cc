@@ -55,7 +55,7 @@ StoreError Store::walk_error(const std::string& clean) {
     parent_is_dir = row->dir;
     parent = std::move(prefix);
   }
-  ETCD_ASSERT(false, "walk_error on an existing path");
+  ETCD_UNREACHABLE("walk_error on an existing path");
 }
 
 std::vector<Node> Store::list(const std::string& dir, int64_t now_ns) {

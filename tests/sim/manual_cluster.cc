@@ -107,7 +107,7 @@ void ManualCluster::stabilize() {
       deliver(m);
     if (!moved && batch.empty()) return;
   }
-  ETCD_ASSERT(false, "ManualCluster::stabilize does not settle");
+  ETCD_UNREACHABLE("ManualCluster::stabilize does not settle");
 }
 
 bool ManualCluster::handle_ready(uint64_t id, Peer& p) {
