@@ -41,7 +41,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_common import (ClusterError, Failure, Scenario, check, etcdctl, healthy_members,  # noqa: E402
+from e2e_common import (ClusterError, Failure, Scenario, check, skip_without_vm_tier, etcdctl, healthy_members,  # noqa: E402
                         host_user_data, http_json, wait_until)
 
 NAMES = [f"core{i}" for i in range(1, 6)]
@@ -256,9 +256,8 @@ def user_data(name: str, ip: str, ips: dict[str, str]) -> str:
 def main() -> int:
     if sys.argv[1:2] == ["--probe"]:
         return probe(sys.argv[2].split(","))
-    if os.environ.get("CORESTACK_E2E_VM") != "1":
-        print("SKIP: e2e_rolling_reboot: set CORESTACK_E2E_VM=1 to boot 5 qemu VMs and reboot "
-              "each (TCG, several minutes of both cores); `make e2e` does", flush=True)
+    if skip_without_vm_tier("e2e_rolling_reboot", "boot 5 qemu VMs and reboot each (TCG, "
+                            "several minutes of both cores)"):
         return 77
     s = Scenario("rolling_reboot", vm=True)
 

@@ -10,21 +10,18 @@ kept): it boots again, runs its cloud-config again, and its member rejoins with 
 same member ID) — the cluster is healthy again and still has the key written before.
 """
 
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_common import Scenario, check, etcdctl, healthy_members, host_user_data, wait_until  # noqa: E402
+from e2e_common import Scenario, check, skip_without_vm_tier, etcdctl, healthy_members, host_user_data, wait_until  # noqa: E402
 
 NAMES = ["core1", "core2", "core3"]
 
 
 def main() -> int:
-    if os.environ.get("CORESTACK_E2E_VM") != "1":
-        print("SKIP: e2e_vm_boot: set CORESTACK_E2E_VM=1 to boot qemu VMs (TCG, ~1 min of both "
-              "cores); `make e2e` does", flush=True)
+    if skip_without_vm_tier("e2e_vm_boot", "boot qemu VMs (TCG, ~1 min of both cores)"):
         return 77
     s = Scenario("vm_boot", vm=True)
 
