@@ -14,3 +14,9 @@ find_package(fmt REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 pkg_check_modules(LIBNL REQUIRED IMPORTED_TARGET libnl-3.0 libnl-route-3.0)
+# The v3 API (etcd/v3rpc): protobuf through CMake's FindProtobuf (protobuf::libprotobuf,
+# protobuf::protoc), gRPC's C++ library through pkg-config (Debian's gRPCConfig.cmake works
+# too but warns about c-ares on every configure) and its code generator plugin.
+find_package(Protobuf 3.12 REQUIRED)
+pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++)
+find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)

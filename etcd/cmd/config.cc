@@ -1,6 +1,7 @@
 #include "etcd/cmd/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
@@ -73,11 +74,21 @@ constexpr FlagSpec kFlags[] = {
     {"log-package-levels", "", Kind::text, "per-package log levels (accepted for compatibility)"},
     {"force-new-cluster", "false", Kind::boolean,
      "force to create a new one-member cluster from existing data"},
+    // The v3 API's (etcd 3.4's names and defaults).
+    {"max-txn-ops", "128", Kind::text, "maximum number of operations permitted in a v3 txn"},
+    {"max-request-bytes", "1572864", Kind::text, "maximum client request size in bytes"},
+    {"auto-compaction-mode", "periodic", Kind::text,
+     "v3 auto compaction: 'periodic' (retention is a duration) or 'revision'"},
+    {"auto-compaction-retention", "0", Kind::text,
+     "v3 auto compaction: hours (or a duration such as 30m) to keep, or revisions; 0 is off"},
+    {"quota-backend-bytes", "0", Kind::text,
+     "v3: raise a NOSPACE alarm past this database size (0: 2 GiB; negative: no quota)"},
 };
 
 std::string env_name(std::string_view flag) {
   std::string out = "ETCD_";
-  for (char c : flag) out += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  for (char c : flag)
+    out += c == '-' ? '_' : static_cast<char>(std::toupper(c));
   return out;
 }
 
@@ -94,10 +105,9 @@ struct UsageError {
   std::string message;
 };
 
-[[noreturn]] void bad_value(std::string_view flag, std::string_view value,
-                            std::string_view why) {
-  throw UsageError{"invalid value \"" + std::string(value) + "\" for flag --" +
-                   std::string(flag) + ": " + std::string(why)};
+[[noreturn]] void bad_value(std::string_view flag, std::string_view value, std::string_view why) {
+  throw UsageError{"invalid value \"" + std::string(value) + "\" for flag --" + std::string(flag) +
+                   ": " + std::string(why)};
 }
 
 // Go's strconv.ParseBool, which etcd uses for boolean env values.
@@ -109,6 +119,36 @@ bool parse_bool(std::string_view flag, const std::string& v) {
   bad_value(flag, v, "parse error");
 }
 
+// A Go duration as etcd's flags take it ("90s", "1h30m", "500ms"), or a plain number of
+// `unit_ns` (hours for --auto-compaction-retention).
+int64_t parse_duration_ns(std::string_view flag, const std::string& v, int64_t unit_ns) {
+  if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(c); })) {
+    return static_cast<int64_t>(std::stoull(v)) * unit_ns;
+  }
+  static const std::pair<std::string_view, int64_t> kUnits[] = {
+      {"ms", 1'000'000}, {"h", 3'600'000'000'000}, {"m", 60'000'000'000}, {"s", 1'000'000'000}};
+  int64_t total = 0;
+  size_t at = 0;
+  while (at < v.size()) {
+    size_t digits = at;
+    while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits])))
+      ++digits;
+    if (digits == at || digits - at > 12) bad_value(flag, v, "not a duration");
+    const int64_t number = std::stoll(v.substr(at, digits - at));
+    bool matched = false;
+    for (const auto& [unit, ns] : kUnits) {
+      if (std::string_view(v).substr(digits).starts_with(unit)) {
+        total += number * ns;
+        at = digits + unit.size();
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) bad_value(flag, v, "not a duration");
+  }
+  return total;
+}
+
 uint64_t parse_uint(const RawValues& raw, const char* flag) {
   const std::string& v = raw[flag];
   uint64_t out = 0;
@@ -117,6 +157,37 @@ uint64_t parse_uint(const RawValues& raw, const char* flag) {
     bad_value(flag, v, "not a non-negative integer");
   }
   return out;
+}
+
+void parse_v3_flags(const RawValues& raw, Config& c) {
+  c.max_txn_ops = parse_uint(raw, "max-txn-ops");
+  if (c.max_txn_ops == 0 || c.max_txn_ops > 1'000'000) {
+    bad_value("max-txn-ops", raw["max-txn-ops"], "must be between 1 and 1000000");
+  }
+  c.max_request_bytes = parse_uint(raw, "max-request-bytes");
+  if (c.max_request_bytes == 0 || c.max_request_bytes > (uint64_t{1} << 30)) {
+    bad_value("max-request-bytes", raw["max-request-bytes"], "must be between 1 and 1073741824");
+  }
+  const std::string& quota = raw["quota-backend-bytes"];
+  int64_t quota_bytes = 0;
+  const auto parsed = std::from_chars(quota.data(), quota.data() + quota.size(), quota_bytes);
+  if (parsed.ec != std::errc{} || parsed.ptr != quota.data() + quota.size()) {
+    bad_value("quota-backend-bytes", quota, "not an integer");
+  }
+  c.quota_backend_bytes = quota_bytes == 0 ? (int64_t{2} << 30) : quota_bytes;
+  const std::string& mode = raw["auto-compaction-mode"];
+  const std::string& retention = raw["auto-compaction-retention"];
+  if (mode == "periodic") {
+    c.auto_compaction_revisions = 0;
+    c.auto_compaction_retention_ns =
+        parse_duration_ns("auto-compaction-retention", retention, 3'600'000'000'000);
+  } else if (mode == "revision") {
+    c.auto_compaction_retention_ns = 0;
+    c.auto_compaction_revisions =
+        static_cast<int64_t>(parse_uint(raw, "auto-compaction-retention"));
+  } else {
+    bad_value("auto-compaction-mode", mode, "must be 'periodic' or 'revision'");
+  }
 }
 
 std::vector<Url> parse_urls(const RawValues& raw, const char* flag) {
@@ -158,6 +229,8 @@ RawValues collect_raw(const std::vector<std::string>& args, const EnvLookup& env
     } else {
       options[spec.name] = app.add_option(std::string("--") + spec.name, text[spec.name]);
     }
+    // Go's flag package lets a repeated flag win with its last value; so do we.
+    options[spec.name]->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   }
   auto argv = normalize_single_dash(args);
   std::reverse(argv.begin(), argv.end());  // CLI11 consumes a reversed vector
@@ -212,7 +285,8 @@ void fill_cluster(const RawValues& raw, Config& c) {
     if (!entries) bad_value("initial-cluster", raw["initial-cluster"], entries.error().message);
     c.initial_cluster = std::move(entries).value();
   } else {
-    for (const auto& url : c.initial_advertise_peer_urls) c.initial_cluster.push_back({c.name, url});
+    for (const auto& url : c.initial_advertise_peer_urls)
+      c.initial_cluster.push_back({c.name, url});
   }
   const auto& state = raw["initial-cluster-state"];
   if (state == "new") {
@@ -235,6 +309,7 @@ void fill_cluster(const RawValues& raw, Config& c) {
     bad_value("discovery-fallback", fallback, "valid values include exit, proxy");
   }
   c.strict_reconfig_check = parse_bool("strict-reconfig-check", raw["strict-reconfig-check"]);
+  parse_v3_flags(raw, c);
 }
 
 void fill_proxy(const RawValues& raw, Config& c) {
@@ -308,12 +383,12 @@ void validate(const RawValues& raw, const Config& c) {
       if (e.name == c.name) mine.insert(e.url.raw);
     }
     std::set<std::string> advertised;
-    for (const auto& u : c.initial_advertise_peer_urls) advertised.insert(u.raw);
+    for (const auto& u : c.initial_advertise_peer_urls)
+      advertised.insert(u.raw);
     if (mine != advertised) {
-      throw UsageError{"--initial-cluster must include " + c.name + "=" +
-                       raw["initial-advertise-peer-urls"] +
-                       " given --initial-advertise-peer-urls=" +
-                       raw["initial-advertise-peer-urls"]};
+      throw UsageError{
+          "--initial-cluster must include " + c.name + "=" + raw["initial-advertise-peer-urls"] +
+          " given --initial-advertise-peer-urls=" + raw["initial-advertise-peer-urls"]};
     }
   }
 }
@@ -335,7 +410,8 @@ std::string usage() {
 
 std::vector<std::string> unknown_env_warnings(const std::vector<std::string>& env_names) {
   std::set<std::string> known;
-  for (const auto& spec : kFlags) known.insert(env_name(spec.name));
+  for (const auto& spec : kFlags)
+    known.insert(env_name(spec.name));
   std::vector<std::string> warnings;
   for (const auto& name : env_names) {
     if (name.starts_with("ETCD_") && !known.count(name)) {
@@ -348,7 +424,8 @@ std::vector<std::string> unknown_env_warnings(const std::vector<std::string>& en
 }  // namespace
 
 std::string version_text() {
-  return "etcd2 Version: " CORESTACK_VERSION "\n"
+  return "etcd2 Version: " CORESTACK_VERSION
+         "\n"
          "etcd API: 2\n"
          "Compiler: " __VERSION__ "\n";
 }

@@ -39,8 +39,8 @@ struct Config {
   uint64_t election_timeout_ms = 1000;
   std::vector<Url> listen_peer_urls;
   std::vector<Url> listen_client_urls;
-  uint32_t max_snapshots = 5;  // 0 = unlimited
-  uint32_t max_wals = 5;       // 0 = unlimited
+  uint32_t max_snapshots = 5;     // 0 = unlimited
+  uint32_t max_wals = 5;          // 0 = unlimited
   std::vector<std::string> cors;  // allowed origins; "*" allows all
 
   // Clustering
@@ -55,6 +55,13 @@ struct Config {
   DiscoveryFallback discovery_fallback = DiscoveryFallback::proxy;
   std::string discovery_proxy;
   bool strict_reconfig_check = true;
+
+  // The v3 API
+  uint64_t max_txn_ops = 128;
+  uint64_t max_request_bytes = 1536 * 1024;
+  int64_t auto_compaction_retention_ns = 0;  // periodic mode; 0: off
+  int64_t auto_compaction_revisions = 0;     // revision mode; 0: off
+  int64_t quota_backend_bytes = 2LL << 30;   // negative: no quota
 
   // Proxy
   ProxyMode proxy = ProxyMode::off;
@@ -80,9 +87,9 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 // What main() should do after parsing.
 struct ParseOutcome {
   enum class Action { run, exit } action = Action::run;
-  int exit_code = 0;         // for Action::exit: 0 (help, version) or 2 (bad usage)
-  std::string output;        // for stdout (help text, version)
-  std::string error;         // for stderr, when exit_code != 0
+  int exit_code = 0;                  // for Action::exit: 0 (help, version) or 2 (bad usage)
+  std::string output;                 // for stdout (help text, version)
+  std::string error;                  // for stderr, when exit_code != 0
   std::vector<std::string> warnings;  // e.g. unrecognised ETCD_* variables
   Config config;
 };

@@ -50,10 +50,10 @@ TEST(Config, DefaultsMatchEtcd) {
 }
 
 TEST(Config, FlagsParsedInBothSyntaxes) {
-  auto out = parse({"--name", "n1", "--snapshot-count=500", "-heartbeat-interval", "50",
-                    "--election-timeout=500", "--initial-advertise-peer-urls",
-                    "http://10.0.0.1:2380", "--initial-cluster",
-                    "n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380", "--debug"});
+  auto out =
+      parse({"--name", "n1", "--snapshot-count=500", "-heartbeat-interval", "50",
+             "--election-timeout=500", "--initial-advertise-peer-urls", "http://10.0.0.1:2380",
+             "--initial-cluster", "n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380", "--debug"});
   ASSERT_EQ(out.action, ParseOutcome::Action::run) << out.error;
   EXPECT_EQ(out.config.name, "n1");
   EXPECT_EQ(out.config.data_dir, "n1.etcd");
@@ -63,6 +63,40 @@ TEST(Config, FlagsParsedInBothSyntaxes) {
   ASSERT_EQ(out.config.initial_cluster.size(), 2u);
   EXPECT_EQ(out.config.initial_cluster[1].name, "n2");
   EXPECT_EQ(out.config.initial_cluster[1].url.host, "10.0.0.2");
+}
+
+TEST(Config, ARepeatedFlagTakesItsLastValueAsGoFlagsDo) {
+  auto out = parse({"--snapshot-count", "5", "--snapshot-count=100", "--debug", "--debug"});
+  ASSERT_EQ(out.action, ParseOutcome::Action::run) << out.error;
+  EXPECT_EQ(out.config.snapshot_count, 100u);
+}
+
+TEST(Config, V3FlagsAndTheirErrors) {
+  auto defaults = parse({});
+  ASSERT_EQ(defaults.action, ParseOutcome::Action::run) << defaults.error;
+  EXPECT_EQ(defaults.config.max_txn_ops, 128u);
+  EXPECT_EQ(defaults.config.max_request_bytes, 1572864u);
+  EXPECT_EQ(defaults.config.auto_compaction_retention_ns, 0);
+  constexpr int64_t kMinute = 60'000'000'000;
+  EXPECT_EQ(parse({"--auto-compaction-retention", "2"}).config.auto_compaction_retention_ns,
+            120 * kMinute);
+  EXPECT_EQ(parse({"--auto-compaction-retention=1h30m"}).config.auto_compaction_retention_ns,
+            90 * kMinute);
+  EXPECT_EQ(parse({"--auto-compaction-retention=500ms"}).config.auto_compaction_retention_ns,
+            500'000'000);
+  auto revision = parse(
+      {"--auto-compaction-mode=revision", "--auto-compaction-retention=1000", "--max-txn-ops=64"});
+  ASSERT_EQ(revision.action, ParseOutcome::Action::run) << revision.error;
+  EXPECT_EQ(revision.config.auto_compaction_revisions, 1000);
+  EXPECT_EQ(revision.config.auto_compaction_retention_ns, 0);
+  EXPECT_EQ(revision.config.max_txn_ops, 64u);
+  EXPECT_NE(
+      parse({"--auto-compaction-retention=10x"})
+          .error.find("invalid value \"10x\" for flag --auto-compaction-retention: not a duration"),
+      std::string::npos);
+  EXPECT_NE(parse({"--auto-compaction-mode=daily"}).error.find("must be 'periodic' or 'revision'"),
+            std::string::npos);
+  EXPECT_NE(parse({"--max-txn-ops=0"}).error.find("--max-txn-ops"), std::string::npos);
 }
 
 TEST(Config, EnvironmentFillsUnsetFlags) {
@@ -109,7 +143,8 @@ struct BadCase {
 };
 
 void PrintTo(const BadCase& c, std::ostream* os) {
-  for (const auto& a : c.args) *os << a << ' ';
+  for (const auto& a : c.args)
+    *os << a << ' ';
 }
 
 class ConfigRejects : public ::testing::TestWithParam<BadCase> {};
@@ -146,7 +181,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{{"--discovery", "http://d/x", "--initial-cluster", "default=http://localhost:2380"},
                 "Choose one of"},
         BadCase{{"--name"}, "--name"}),
-    [](const ::testing::TestParamInfo<BadCase>& info) { return "Case" + std::to_string(info.index); });
+    [](const ::testing::TestParamInfo<BadCase>& info) {
+      return "Case" + std::to_string(info.index);
+    });
 
 TEST(Config, VersionAndHelpExitZero) {
   auto version = parse({"--version"});

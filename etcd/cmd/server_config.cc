@@ -5,7 +5,8 @@ namespace {
 
 std::vector<std::string> raw_urls(const std::vector<Url>& urls) {
   std::vector<std::string> out;
-  for (const auto& u : urls) out.push_back(u.raw);
+  for (const auto& u : urls)
+    out.push_back(u.raw);
   return out;
 }
 
@@ -31,6 +32,12 @@ server::ServerConfig to_server_config(const Config& c) {
   s.core.max_snapshots = c.max_snapshots;
   s.core.max_wals = c.max_wals;
   s.core.strict_reconfig_check = c.strict_reconfig_check;
+  s.core.max_txn_ops = static_cast<int>(c.max_txn_ops);
+  s.core.max_request_bytes = c.max_request_bytes;
+  s.http_limits.body_bytes_max = c.max_request_bytes;
+  s.auto_compaction_retention_ns = c.auto_compaction_retention_ns;
+  s.auto_compaction_revisions = c.auto_compaction_revisions;
+  s.quota_backend_bytes = c.quota_backend_bytes;
   s.listen_client_urls = raw_urls(c.listen_client_urls);
   s.listen_peer_urls = raw_urls(c.listen_peer_urls);
   s.cors = c.cors;

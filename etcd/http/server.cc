@@ -68,10 +68,12 @@ Server::Server(asio::io_context& io, Limits limits, Handler handler, ResponseObs
   }
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 Result<uint16_t> Server::listen(const std::string& host, uint16_t port,
-                               std::shared_ptr<asio::ssl::context> tls) {
+                                std::shared_ptr<asio::ssl::context> tls) {
   const std::string where = "listen tcp " + host + ":" + std::to_string(port);
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
@@ -125,21 +127,93 @@ void Server::on_accept(std::shared_ptr<Listener> listener, boost::system::error_
         "{\"message\":\"too many open connections\"}\n";
     boost::system::error_code ignored;
     if (!listener->tls) asio::write(socket, asio::buffer(kBusy), ignored);
+  } else if (http2_handoff_ && !listener->tls) {
+    sniff(listener, std::move(socket));
   } else {
-    auto token = std::make_shared<ConnectionToken>(connections_);
-    auto handler = [h = handler_, token](std::shared_ptr<Exchange> e) { h(std::move(e)); };
-    auto session = std::make_shared<Session>(std::move(socket), listener->tls, limits_,
-                                             std::move(handler), &observer_, tls_refusals_.get());
-    {
-      std::lock_guard lock(mutex_);
-      if (stopped_) return;
-      std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
-      sessions_.push_back(session);
-    }
-    session->start();
+    start_session(listener, std::move(socket));
   }
   std::lock_guard lock(mutex_);
   if (!stopped_) accept(listener);
+}
+
+void Server::start_session(const std::shared_ptr<Listener>& listener, tcp::socket socket) {
+  auto token = std::make_shared<ConnectionToken>(connections_);
+  auto handler = [h = handler_, token](std::shared_ptr<Exchange> e) { h(std::move(e)); };
+  auto session = std::make_shared<Session>(std::move(socket), listener->tls, limits_,
+                                           std::move(handler), &observer_, tls_refusals_.get());
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    sessions_.push_back(session);
+  }
+  session->start();
+}
+
+// A connection whose first bytes are not known yet. Its timers share the socket's strand.
+struct Server::Sniffer {
+  explicit Sniffer(tcp::socket s)
+      : socket(std::move(s)), deadline(socket.get_executor()), retry(socket.get_executor()) {}
+  tcp::socket socket;
+  asio::steady_timer deadline;  // a client that never speaks is closed, as an idle HTTP one
+  asio::steady_timer retry;     // fewer bytes than it takes to decide arrived
+};
+
+namespace {
+// "PRI" starts the HTTP/2 preface and no HTTP/1.1 method (PUT and POST differ at byte 2).
+constexpr std::string_view kHttp2Start = "PRI";
+}  // namespace
+
+void Server::sniff(std::shared_ptr<Listener> listener, tcp::socket socket) {
+  auto sniffer = std::make_shared<Sniffer>(std::move(socket));
+  sniffer->deadline.expires_after(std::chrono::milliseconds(limits_.request_timeout_ms));
+  sniffer->deadline.async_wait([sniffer](boost::system::error_code ec) {
+    if (ec) return;
+    boost::system::error_code ignored;
+    sniffer->retry.cancel();
+    sniffer->socket.close(ignored);
+  });
+  peek(std::move(listener), std::move(sniffer));
+}
+
+void Server::peek(std::shared_ptr<Listener> listener, std::shared_ptr<Sniffer> sniffer) {
+  sniffer->socket.async_wait(
+      tcp::socket::wait_read, [this, listener, sniffer](boost::system::error_code ec) {
+        if (ec) return;  // closed at the deadline
+        char bytes[kHttp2Start.size()];
+        boost::system::error_code peek_ec;
+        const size_t n =
+            sniffer->socket.receive(asio::buffer(bytes), tcp::socket::message_peek, peek_ec);
+        if (peek_ec || n == 0) {  // the client left before saying anything
+          sniffer->deadline.cancel();
+          return;
+        }
+        const std::string_view got(bytes, n);
+        if (n < kHttp2Start.size() && kHttp2Start.starts_with(got)) {
+          // Undecided: readable again at once, so wait a moment instead of spinning.
+          sniffer->retry.expires_after(std::chrono::milliseconds(5));
+          sniffer->retry.async_wait([this, listener, sniffer](boost::system::error_code wait_ec) {
+            if (!wait_ec) peek(listener, sniffer);
+          });
+          return;
+        }
+        sniffer->deadline.cancel();
+        {
+          std::lock_guard lock(mutex_);
+          if (stopped_) return;
+        }
+        if (got == kHttp2Start) {
+          boost::system::error_code release_ec;
+          const int fd = sniffer->socket.release(release_ec);
+          if (release_ec) {
+            spdlog::warn("http: handing over an HTTP/2 connection: {}", release_ec.message());
+            return;
+          }
+          http2_handoff_(fd);
+        } else {
+          start_session(listener, std::move(sniffer->socket));
+        }
+      });
 }
 
 void Server::stop() {

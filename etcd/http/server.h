@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,20 +37,34 @@ class Server {
   // verification if it asks for it); plain HTTP is answered 400 and closed.
   Result<uint16_t> listen(const std::string& host, uint16_t port,
                           std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+  // Connections on plain listeners that open with the HTTP/2 client preface ("PRI * HTTP/2.0")
+  // speak another protocol on the same port (gRPC, for etcd's v3 API): their socket, with
+  // nothing read from it, is handed to `take`, which owns the file descriptor from then on.
+  // Without one, such a connection is answered like any other bad HTTP/1.1 request. Call
+  // before listen().
+  using Http2Handoff = std::function<void(int fd)>;
+  void set_http2_handoff(Http2Handoff take) { http2_handoff_ = std::move(take); }
   // Closes the listeners and every open connection (their exchanges are aborted).
   void stop();
   size_t connection_count() const { return connections_->load(); }
 
  private:
   struct Listener;
+  struct Sniffer;
   void accept(std::shared_ptr<Listener> listener);
   void on_accept(std::shared_ptr<Listener> listener, boost::system::error_code ec,
                  boost::asio::ip::tcp::socket socket);
+  void start_session(const std::shared_ptr<Listener>& listener,
+                     boost::asio::ip::tcp::socket socket);
+  // Peeks at a new connection's first bytes to tell HTTP/2 from HTTP/1.1.
+  void sniff(std::shared_ptr<Listener> listener, boost::asio::ip::tcp::socket socket);
+  void peek(std::shared_ptr<Listener> listener, std::shared_ptr<Sniffer> sniffer);
 
   boost::asio::io_context& io_;
   Limits limits_;
   Handler handler_;
   ResponseObserver observer_;
+  Http2Handoff http2_handoff_;
   std::shared_ptr<std::atomic<size_t>> connections_;
   std::unique_ptr<TlsRefusals> tls_refusals_;
   std::mutex mutex_;

@@ -18,8 +18,10 @@ namespace etcd::http {
 class ServerFixture : public ::testing::Test {
  protected:
   void start_server(Handler handler, Limits limits = {},
-                    std::shared_ptr<boost::asio::ssl::context> tls = nullptr) {
+                    std::shared_ptr<boost::asio::ssl::context> tls = nullptr,
+                    Server::Http2Handoff handoff = {}) {
     server_ = std::make_unique<Server>(io_, limits, std::move(handler));
+    if (handoff) server_->set_http2_handoff(std::move(handoff));
     auto port = server_->listen("127.0.0.1", 0, std::move(tls));
     ASSERT_TRUE(port.ok()) << port.error().message;
     port_ = *port;

@@ -1,5 +1,7 @@
 #include "etcd/http/server.h"
 
+#include <unistd.h>
+
 #include <future>
 #include <thread>
 
@@ -331,6 +333,60 @@ TEST_F(HttpServerTest, ListenErrorNamesTheAddress) {
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.error().message.find("127.0.0.1:" + std::to_string(port_)), std::string::npos);
   EXPECT_FALSE(other.listen("not-an-ip", 0).ok());
+}
+
+// The v3 API shares the client port: a connection that opens with the HTTP/2 preface is
+// handed over untouched (the next owner reads the preface itself); HTTP/1.1 stays here.
+class HttpHandoffTest : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    start_server(echo_path(), {}, nullptr, [this](int fd) { handed_.set_value(fd); });
+  }
+  // The first bytes the handed-over descriptor reads.
+  std::string read_handed(size_t n) {
+    auto future = handed_.get_future();
+    EXPECT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    const int fd = future.get();
+    std::string got(n, '\0');
+    size_t at = 0;
+    while (at < n) {
+      const ssize_t r = ::read(fd, got.data() + at, n - at);
+      if (r <= 0) break;
+      at += static_cast<size_t>(r);
+    }
+    ::close(fd);
+    got.resize(at);
+    return got;
+  }
+  std::promise<int> handed_;
+};
+
+constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+TEST_F(HttpHandoffTest, AnHttp2PrefaceIsHandedOverWithNothingRead) {
+  auto s = connect();
+  send(s, kPreface);
+  EXPECT_EQ(read_handed(kPreface.size()), kPreface);
+}
+
+TEST_F(HttpHandoffTest, APrefaceArrivingByteByByteIsStillHandedOver) {
+  auto s = connect();
+  send(s, "P");
+  send(s, "R");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let a peek see "PR" only
+  send(s, kPreface.substr(2));
+  EXPECT_EQ(read_handed(kPreface.size()), kPreface);
+}
+
+TEST_F(HttpHandoffTest, HttpRequestsStartingWithPStayHere) {
+  auto s = connect();
+  send(s, "PUT /v2/keys/a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv");
+  send(s, "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  beast::flat_buffer buffer;
+  EXPECT_EQ(read_response(s, buffer).body(), "/v2/keys/a|v");
+  EXPECT_EQ(read_response(s, buffer).body(), "/b|");
+  EXPECT_EQ(handed_.get_future().wait_for(std::chrono::milliseconds(0)),
+            std::future_status::timeout);
 }
 
 }  // namespace

@@ -24,6 +24,12 @@ std::string_view message_of(ErrorCode code) {
       return "etcdserver: duplicate key given in txn request";
     case ErrorCode::kInvalidSortOption:
       return "etcdserver: invalid sort option";
+    case ErrorCode::kLeaseNotFound:
+      return "etcdserver: requested lease not found";
+    case ErrorCode::kLeaseExists:
+      return "etcdserver: lease already exists";
+    case ErrorCode::kNoSpace:
+      return "etcdserver: mvcc: database space exceeded";
   }
   return "mvcc: unknown error";
 }

@@ -19,6 +19,9 @@ enum class ErrorCode : int {
   kTooManyOps,         // InvalidArgument
   kDuplicateKey,       // InvalidArgument
   kInvalidSortOption,  // InvalidArgument
+  kLeaseNotFound,      // NotFound
+  kLeaseExists,        // FailedPrecondition
+  kNoSpace,            // ResourceExhausted: a NOSPACE alarm is raised
 };
 
 std::string_view message_of(ErrorCode code);

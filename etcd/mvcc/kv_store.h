@@ -75,6 +75,27 @@ class KvStore {
   // then reports compact_revision()). A first beyond current gives no events.
   Result<std::vector<Event>> events(int64_t first, int64_t last, size_t limit, bool prev_kv);
 
+  // Leases (kv_store_lease.cc). A put (in a txn too) naming a lease that does not exist
+  // fails with kLeaseNotFound. lease_revoke deletes the lease's live keys at one new
+  // revision, then the lease. Mutations run inside the caller's transaction.
+  Result<LeaseResponse> lease_grant(const LeaseGrantRequest& request);
+  Result<LeaseResponse> lease_revoke(const LeaseRevokeRequest& request,
+                                     std::vector<Event>* events = nullptr);
+  // Changes nothing: answers the lease's TTL, 0 when it does not exist (etcd's keep-alive).
+  LeaseResponse lease_renew(const LeaseRenewRequest& request);
+  std::optional<int64_t> lease_ttl(int64_t id);
+  // (id, ttl) of every lease, by id.
+  std::vector<std::pair<int64_t, int64_t>> leases();
+  // The live keys attached to the lease, in key order.
+  std::vector<std::string> lease_keys(int64_t id);
+
+  // Alarms (kv_store_lease.cc). While a NOSPACE alarm is raised, writes that add data
+  // (a put, a txn that would run one, a lease grant) fail with kNoSpace; deletes,
+  // revocations and compaction still work, so space can be freed.
+  AlarmResponse alarm(const AlarmRequest& request);
+  std::vector<AlarmMember> alarms();
+  bool space_exceeded();
+
   // Hash of the history at `revision` (0: current): every stored revision with main <=
   // revision, in revision order (hash.h defines the bytes). Errors: kCompacted (revision
   // <= compact revision, as etcd's HashKV), kFutureRevision.
@@ -113,6 +134,11 @@ class KvStore {
   std::shared_ptr<TxnResponse> apply_txn(Write& write, const TxnRequest& request,
                                          const std::vector<bool>& path, size_t& at);
   ResponseOp apply_op(Write& write, const RequestOp& op, const std::vector<bool>& path, size_t& at);
+
+  // kv_store_lease.cc
+  bool lease_exists(int64_t id);
+  // kLeaseNotFound when a put that would run names a missing lease.
+  Result<void> check_lease(const PutRequest& put);
 
   store::Database& db_;
   Options options_;

@@ -62,6 +62,8 @@ Result<void> KvStore::check_path(const TxnRequest& request, const std::vector<bo
       if ((put->ignore_value || put->ignore_lease) && !table_.live(put->key)) {
         return make_error(ErrorCode::kKeyNotFound);
       }
+      if (auto leased = check_lease(*put); !leased) return leased;
+      if (space_exceeded()) return make_error(ErrorCode::kNoSpace);
     } else if (const auto* nested = std::get_if<std::shared_ptr<TxnRequest>>(&op)) {
       if (auto checked = check_path(**nested, path, at, begin); !checked) return checked;
     }

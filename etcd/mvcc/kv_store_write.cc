@@ -72,6 +72,8 @@ Result<PutResponse> KvStore::put(const PutRequest& request, std::vector<Event>* 
   if ((request.ignore_value || request.ignore_lease) && !table_.live(request.key)) {
     return make_error(ErrorCode::kKeyNotFound);
   }
+  if (auto leased = check_lease(request); !leased) return leased.error();
+  if (space_exceeded()) return make_error(ErrorCode::kNoSpace);
   Write write = start(events);
   PutResponse response = apply_put(write, request);
   finish(write);

@@ -79,7 +79,12 @@ class MvccTest : public ::testing::Test {
     auto kv = KvStore::open(*db_);
     ASSERT_TRUE(kv.ok()) << str(kv.error());
     kv_ = std::move(kv).value();
+    // Puts may only name existing leases: tests use ids 1..kTestLeases freely.
+    Transaction t(*db_);
+    for (int64_t id = 1; id <= kTestLeases; ++id)
+      (void)kv_->lease_grant({id, 60});
   }
+  static constexpr int64_t kTestLeases = 9;
 
   PutResponse put(const std::string& key, const std::string& value, int64_t lease = 0) {
     PutRequest r;

@@ -121,6 +121,42 @@ struct CompactionResponse {
   int64_t revision = 0;  // the current revision
 };
 
+// Leases: granted and revoked through the log; when they expire is the server's business.
+struct LeaseGrantRequest {
+  int64_t id = 0;   // chosen by the proposing member when the client left it 0
+  int64_t ttl = 0;  // seconds, already raised to the minimum
+};
+struct LeaseRevokeRequest {
+  int64_t id = 0;
+};
+// A keep-alive: applied through the log so it is ordered with revocation.
+struct LeaseRenewRequest {
+  int64_t id = 0;
+};
+struct LeaseResponse {
+  int64_t revision = 0;  // the current revision (after a revoke's deletions)
+  int64_t id = 0;
+  int64_t ttl = 0;  // grant, renew: the lease's TTL; renew of an unknown lease: 0
+};
+
+// Maintenance.Alarm: raised and cleared through the log, so every member agrees.
+enum class AlarmType { kNone = 0, kNoSpace = 1, kCorrupt = 2 };
+enum class AlarmAction { kGet = 0, kActivate = 1, kDeactivate = 2 };
+struct AlarmMember {
+  uint64_t member_id = 0;
+  AlarmType alarm = AlarmType::kNone;
+
+  bool operator==(const AlarmMember&) const = default;
+};
+struct AlarmRequest {
+  AlarmAction action = AlarmAction::kGet;
+  uint64_t member_id = 0;
+  AlarmType alarm = AlarmType::kNone;
+};
+struct AlarmResponse {
+  std::vector<AlarmMember> alarms;  // activate/deactivate: the alarm changed, if it did
+};
+
 struct HashKvResponse {
   uint32_t hash = 0;
   int64_t compact_revision = 0;

@@ -13,6 +13,7 @@
 #include "etcd/server/fetch_membership.h"
 #include "etcd/server/raft_logger.h"
 #include "etcd/transport/tls_context.h"
+#include "etcd/v3rpc/gateway.h"
 #include "etcd/wal/data_dir.h"
 
 namespace etcd::server {
@@ -43,12 +44,15 @@ EtcdServer::EtcdServer(ServerConfig config)
       tick_timer_(strand_),
       stop_timer_(strand_),
       sync_timer_(strand_),
+      compaction_timer_(strand_),
       network_(std::make_unique<NetworkAdapter>()),
       start_time_ns_(clock_.now_unix_ns()) {}
 
 EtcdServer::~EtcdServer() {
   stop();
   wait();
+  // Cancels the gRPC calls still open; their replies can no longer come from the strand.
+  if (grpc_) grpc_->shutdown();
 }
 
 namespace {
@@ -173,6 +177,7 @@ Result<void> EtcdServer::open(Bootstrapped booted) {
   core_->schedule_ready = [this] { schedule_ready(); };
   core_->on_leader_change = [this](NodeId leader) {
     leader_since_ns_ = clock_.now_unix_ns();
+    on_leadership(leader);
     // stop_gracefully(): handed over. Posted, as on_removed: we are inside the core.
     if (handing_over_ && leader != id_) asio::post(io_, [this] { stop(); });
   };
@@ -184,6 +189,8 @@ Result<void> EtcdServer::open(Bootstrapped booted) {
     }
   };
   set_members_json(peer_members_json(core_->membership()));
+  open_v3();
+  schedule_auto_compaction();
   schedule_tick();
   schedule_sync();
   return Ok{};
@@ -194,8 +201,25 @@ Result<void> EtcdServer::listen() {
     metrics_.http_received.add(request.method);
     metrics_.http_responses.add(std::to_string(status));
   };
-  client_http_ = std::make_unique<http::Server>(
-      io_, config_.http_limits, api::make_router(*this, config_.cors), std::move(observe));
+  // The v3 API (gRPC over HTTP/2) shares the client port: connections that open with the
+  // HTTP/2 preface go to the gRPC server, as etcd's cmux does.
+  v3rpc::GrpcServer::Options grpc_options;
+  grpc_options.max_request_bytes = config_.core.max_request_bytes;
+  grpc_options.max_txn_ops = config_.core.max_txn_ops;
+  auto grpc = v3rpc::GrpcServer::start(v3_backend(), grpc_options);
+  if (!grpc) return grpc.error();
+  grpc_ = std::move(grpc).value();
+  // The v3 JSON gateway (/v3/..., /v3beta/...) shares it too, over HTTP/1.1; it calls the
+  // gRPC services in-process, as etcd's gateway calls its own gRPC server.
+  auto route = [v2 = api::make_router(*this, config_.cors),
+                gateway = v3rpc::make_gateway(grpc_->in_process_channel(), config_.cors)](
+                   std::shared_ptr<http::Exchange> exchange) {
+    if (v3rpc::is_gateway_path(exchange->request().path())) return gateway(std::move(exchange));
+    v2(std::move(exchange));
+  };
+  client_http_ = std::make_unique<http::Server>(io_, config_.http_limits, std::move(route),
+                                                std::move(observe));
+  client_http_->set_http2_handoff([grpc = grpc_.get()](int fd) { grpc->adopt(fd); });
   std::shared_ptr<boost::asio::ssl::context> tls;  // one context for every https listener
   if (config_.client_tls.has_certificate()) {
     auto made = transport::make_server_tls(config_.client_tls, "client TLS");
@@ -239,6 +263,7 @@ void EtcdServer::schedule_sync() {
   sync_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopped_) return;
     core_->maybe_sync();
+    expire_leases();
     schedule_sync();
   });
 }
@@ -291,6 +316,7 @@ void EtcdServer::stop() {
     tick_timer_.cancel();
     stop_timer_.cancel();
     sync_timer_.cancel();
+    compaction_timer_.cancel();
     core_.reset();  // fails whatever still waits on it
     io_.stop();
   };

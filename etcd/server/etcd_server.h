@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,9 +20,14 @@
 #include "etcd/common/clock.h"
 #include "etcd/common/random.h"
 #include "etcd/http/server.h"
+#include "etcd/mvcc/auto_compaction.h"
+#include "etcd/mvcc/watch_hub.h"
 #include "etcd/server/bootstrap.h"
+#include "etcd/server/lease_clock.h"
 #include "etcd/server/server_core.h"
 #include "etcd/transport/peer_transport.h"
+#include "etcd/v3rpc/backend.h"
+#include "etcd/v3rpc/grpc_server.h"
 
 namespace etcd::server {
 
@@ -40,6 +46,11 @@ struct ServerConfig {
   transport::TlsFiles client_tls;  // --cert-file ...: served by https client listeners
   http::Limits http_limits;
   int threads = 2;
+  // v3 auto compaction by the leader (--auto-compaction-mode/-retention); both 0: off.
+  int64_t auto_compaction_retention_ns = 0;  // periodic: keep this much history
+  int64_t auto_compaction_revisions = 0;     // revision: keep this many revisions
+  // --quota-backend-bytes: past it, v3 writes that add data fail and NOSPACE is raised.
+  int64_t quota_backend_bytes = 2LL << 30;
 };
 
 class EtcdServer final : public api::Backend {
@@ -81,12 +92,25 @@ class EtcdServer final : public api::Backend {
   void auth_state(std::function<void(auth::State)> done) override;
   void metrics(std::function<void(std::string)> done) override;
 
+  // The v3 API's view of this member (etcd_server_v3.cc), served by gRPC on the client
+  // URLs beside v2.
+  v3rpc::Backend& v3_backend();
+
  private:
   class NetworkAdapter;
+  class V3;
+  class V3WatchStream;
   explicit EtcdServer(ServerConfig config);
 
   Result<void> open(Bootstrapped booted);
   Result<void> listen();
+  void open_v3();
+  // Leader: proposes the revocation of every lease whose time is up (every 500 ms).
+  void expire_leases();
+  void on_leadership(NodeId leader);
+  void schedule_auto_compaction();
+  // Leader: compacts the v3 history as --auto-compaction-mode/-retention ask.
+  void auto_compact();
   void schedule_tick();
   void schedule_sync();
   template <typename F>
@@ -119,12 +143,19 @@ class EtcdServer final : public api::Backend {
   boost::asio::steady_timer stop_timer_;  // stop_gracefully: bounds the hand-over
   bool handing_over_ = false;             // strand only
   boost::asio::steady_timer sync_timer_;
+  boost::asio::steady_timer compaction_timer_;            // v3 auto compaction
+  std::vector<mvcc::RevisionSample> compaction_samples_;  // strand only
   ServerMetrics metrics_;
   std::unique_ptr<NetworkAdapter> network_;
   std::unique_ptr<transport::PeerTransport> transport_;
   std::unique_ptr<ServerCore> core_;
   std::shared_ptr<const auth::State> auth_cache_;  // strand only; see auth_state()
   uint64_t auth_cache_generation_ = 0;
+  std::unique_ptr<mvcc::WatchHub> watch_hub_;  // strand only
+  LeaseClock lease_clock_;                     // strand only
+  std::set<int64_t> revoking_;                 // strand only: revocations proposed
+  std::unique_ptr<v3rpc::Backend> v3_;         // a V3 (etcd_server_v3.cc)
+  std::unique_ptr<v3rpc::GrpcServer> grpc_;
   std::unique_ptr<http::Server> client_http_;
   std::vector<std::thread> threads_;
   std::vector<uint16_t> client_ports_;

@@ -7,6 +7,7 @@
 #include "etcd/api/auth_plan.h"
 #include "etcd/api/response.h"
 #include "etcd/server/fetch_membership.h"
+#include "etcd/server/pending.h"
 
 namespace etcd::server {
 
@@ -18,27 +19,7 @@ store::StoreError raft_error(std::string cause, store::EtcdIndex index = store::
   return store::StoreError{store::ErrorCode::raft_internal, std::move(cause), index};
 }
 
-constexpr std::string_view kTimedOut = "etcdserver: request timed out";
-
-// A callback that runs once: either with the outcome, or with a timeout error when the
-// timer fires first. Lives on the strand.
-template <typename Callback>
-struct Pending {
-  Pending(asio::strand<asio::io_context::executor_type>& strand, Callback cb)
-      : timer(strand), done(std::move(cb)) {}
-  asio::steady_timer timer;
-  Callback done;
-  bool fired = false;
-
-  template <typename... Args>
-  bool fire(Args&&... args) {
-    if (fired) return false;
-    fired = true;
-    timer.cancel();
-    done(std::forward<Args>(args)...);
-    return true;
-  }
-};
+constexpr std::string_view kTimedOut = kErrTimedOut;
 
 }  // namespace
 

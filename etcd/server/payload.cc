@@ -5,7 +5,7 @@
 namespace etcd::server {
 namespace {
 
-enum class Kind : uint8_t { v2_request = 1, publish = 2 };
+enum class Kind : uint8_t { v2_request = 1, publish = 2, v3_request = 3 };
 
 void encode_publish(const PublishAttributes& p, std::string& out) {
   ByteWriter w(out);
@@ -13,7 +13,8 @@ void encode_publish(const PublishAttributes& p, std::string& out) {
   w.u64(p.member_id.value);
   w.bytes(p.name);
   w.u32(static_cast<uint32_t>(p.client_urls.size()));
-  for (const auto& url : p.client_urls) w.bytes(url);
+  for (const auto& url : p.client_urls)
+    w.bytes(url);
 }
 
 Result<Payload> decode_publish(std::string_view in) {
@@ -31,6 +32,16 @@ Result<Payload> decode_publish(std::string_view in) {
   return Payload{std::move(p)};
 }
 
+Result<Payload> decode_v3(std::string_view in) {
+  ByteReader r(in);
+  V3Request v3;
+  if (!r.u64(v3.request_id)) return Error{"malformed v3 payload"};
+  auto op = mvcc::decode_write_request(in.substr(r.position()));
+  if (!op) return op.error();
+  v3.op = std::move(op).value();
+  return Payload{std::move(v3)};
+}
+
 }  // namespace
 
 std::string encode_payload(const Payload& payload) {
@@ -38,6 +49,10 @@ std::string encode_payload(const Payload& payload) {
   if (const auto* request = std::get_if<store::Request>(&payload)) {
     out.push_back(static_cast<char>(Kind::v2_request));
     store::encode(*request, out);
+  } else if (const auto* v3 = std::get_if<V3Request>(&payload)) {
+    out.push_back(static_cast<char>(Kind::v3_request));
+    ByteWriter(out).u64(v3->request_id);
+    mvcc::encode(v3->op, out);
   } else {
     out.push_back(static_cast<char>(Kind::publish));
     encode_publish(std::get<PublishAttributes>(payload), out);
@@ -55,7 +70,10 @@ Result<Payload> decode_payload(std::string_view data) {
       if (!request) return request.error();
       return Payload{std::move(request).value()};
     }
-    case Kind::publish: return decode_publish(data);
+    case Kind::publish:
+      return decode_publish(data);
+    case Kind::v3_request:
+      return decode_v3(data);
   }
   return Error{"unknown payload kind"};
 }

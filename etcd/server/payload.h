@@ -1,8 +1,8 @@
 // What the server puts in raft entries. Normal entries carry a tagged payload (a v2
-// request, or a member publishing its name and client URLs); conf change entries carry a
-// ConfChange whose context names the member and the proposal waiting for it. An empty
-// normal entry is a leader's no-op. Formats are versioned and decoding rejects hostile
-// bytes (peers are authenticated, but a bug must not become a crash).
+// request, a v3 write, or a member publishing its name and client URLs); conf change entries carry
+// a ConfChange whose context names the member and the proposal waiting for it. An empty normal
+// entry is a leader's no-op. Formats are versioned and decoding rejects hostile bytes (peers are
+// authenticated, but a bug must not become a crash).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "etcd/common/result.h"
+#include "etcd/mvcc/codec.h"
 #include "etcd/server/member.h"
 #include "etcd/store/request.h"
 
@@ -27,7 +28,13 @@ struct PublishAttributes {
   bool operator==(const PublishAttributes&) const = default;
 };
 
-using Payload = std::variant<store::Request, PublishAttributes>;
+// A v3 write for the mvcc keyspace; request_id names the proposal waiting for it.
+struct V3Request {
+  uint64_t request_id = 0;
+  mvcc::WriteRequest op;
+};
+
+using Payload = std::variant<store::Request, PublishAttributes, V3Request>;
 
 std::string encode_payload(const Payload& payload);
 Result<Payload> decode_payload(std::string_view data);

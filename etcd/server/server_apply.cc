@@ -32,8 +32,8 @@ void ServerCore::maybe_flush_store() {
   store_->flush();
   last_flush_ns_ = clock_.steady_ns();
   if (options_.metrics) {
-    options_.metrics->backend_commit_seconds.observe(
-        static_cast<double>(last_flush_ns_ - start) / 1e9);
+    options_.metrics->backend_commit_seconds.observe(static_cast<double>(last_flush_ns_ - start) /
+                                                     1e9);
   }
   maybe_checkpoint_store();
 }
@@ -51,7 +51,8 @@ void ServerCore::maybe_checkpoint_store() {
     store_->make_durable();
   } else if (frames >= kCheckpointFrames) {
     checkpointing_ = true;
-    checkpoint_call_.start([checkpointer = checkpointer_.get()] { return checkpointer->checkpoint(); });
+    checkpoint_call_.start(
+        [checkpointer = checkpointer_.get()] { return checkpointer->checkpoint(); });
   }
 }
 
@@ -105,6 +106,10 @@ bool ServerCore::apply_normal(const raft::Entry& entry) {
     done(ApplyResult{std::move(result), entry.index, entry.term});
     return false;
   }
+  if (auto* v3 = std::get_if<V3Request>(&*payload)) {
+    apply_v3(*v3, entry);
+    return false;
+  }
   const auto& publish = std::get<PublishAttributes>(*payload);
   if (!membership_.update_attributes(publish.member_id, publish.name, publish.client_urls).ok()) {
     return false;
@@ -115,6 +120,54 @@ bool ServerCore::apply_normal(const raft::Entry& entry) {
                  fmt::join(publish.client_urls, " "));
   }
   return true;
+}
+
+void ServerCore::apply_v3(V3Request& request, const raft::Entry& entry) {
+  std::vector<mvcc::Event> events;
+  Result<V3Response> result = std::visit(
+      [this, &events](auto& op) -> Result<V3Response> {
+        using T = std::decay_t<decltype(op)>;
+        auto wrap = [](auto r) -> Result<V3Response> {
+          if (!r.ok()) return r.error();
+          return V3Response{std::move(r).value()};
+        };
+        if constexpr (std::is_same_v<T, mvcc::PutRequest>) {
+          return wrap(kv_->put(op, &events));
+        } else if constexpr (std::is_same_v<T, mvcc::DeleteRangeRequest>) {
+          return wrap(kv_->delete_range(op, &events));
+        } else if constexpr (std::is_same_v<T, mvcc::TxnRequest>) {
+          return wrap(kv_->txn(op, &events));
+        } else if constexpr (std::is_same_v<T, mvcc::CompactionRequest>) {
+          return wrap(kv_->compact(op));
+        } else if constexpr (std::is_same_v<T, mvcc::LeaseGrantRequest>) {
+          auto granted = kv_->lease_grant(op);
+          if (granted.ok() && on_lease_change) on_lease_change(op.id, op.ttl);
+          return wrap(std::move(granted));
+        } else if constexpr (std::is_same_v<T, mvcc::LeaseRevokeRequest>) {
+          auto revoked = kv_->lease_revoke(op, &events);
+          if (revoked.ok() && on_lease_change) on_lease_change(op.id, 0);
+          return wrap(std::move(revoked));
+        } else if constexpr (std::is_same_v<T, mvcc::LeaseRenewRequest>) {
+          mvcc::LeaseResponse renewed = kv_->lease_renew(op);
+          if (renewed.ttl > 0 && on_lease_change) on_lease_change(op.id, renewed.ttl);
+          return V3Response{renewed};
+        } else {
+          mvcc::AlarmResponse changed = kv_->alarm(op);
+          for (const auto& a : changed.alarms) {
+            spdlog::warn("alarm {} {} for member {:x}",
+                         op.action == mvcc::AlarmAction::kActivate ? "raised" : "cleared",
+                         a.alarm == mvcc::AlarmType::kNoSpace ? "NOSPACE" : "CORRUPT", a.member_id);
+          }
+          return V3Response{std::move(changed)};
+        }
+      },
+      request.op);
+  if (!events.empty() && on_v3_events) on_v3_events(events);
+  auto it = v3_proposals_.find(request.request_id);
+  if (it == v3_proposals_.end()) return;
+  auto done = std::move(it->second);
+  v3_proposals_.erase(it);
+  done(V3ApplyResult{std::move(result), entry.index, entry.term});
 }
 
 void ServerCore::apply_conf_change(const raft::Entry& entry) {

@@ -55,6 +55,7 @@ ServerCore::ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network
       // to our previous incarnation would otherwise release a new read at an old index
       // (a stale "quorum" read, found by tests/cluster faults.py seed 2 round 11, 5 members).
       last_read_id_(initial_request_id(options_.id, clock)) {
+  open_kv();
   store_->defer_commits(true);
   if (auto detached = store_->detach_checkpoints(); detached.ok()) {
     checkpointer_ = std::move(detached).value();
@@ -84,7 +85,17 @@ ServerCore::~ServerCore() {
                                        store_->index()}});
   }
   auto members = std::move(member_waiters_);
-  for (auto& [id, done] : members) done(Error{std::string(kErrStopped)});
+  for (auto& [id, done] : members)
+    done(Error{std::string(kErrStopped)});
+  auto v3 = std::move(v3_proposals_);
+  for (auto& [id, done] : v3)
+    done(V3ApplyResult{Error{std::string(kErrStopped)}, {}, {}});
+}
+
+void ServerCore::open_kv() {
+  auto kv = mvcc::KvStore::open(store_->database(), mvcc::KvStore::Options{options_.max_txn_ops});
+  if (!kv.ok()) fatal("opening the v3 keyspace", kv.error());
+  kv_ = std::move(kv).value();
 }
 
 void ServerCore::fatal(const std::string& what, const Error& error) const {
@@ -153,14 +164,33 @@ void ServerCore::propose(store::Request request, ProposalCallback done) {
   auto proposed = node_.propose(std::move(data));
   if (!proposed.ok()) {
     if (options_.metrics) options_.metrics->proposals_failed.add();
-    done(ApplyResult{store::StoreError{store::ErrorCode::raft_internal,
-                                       leader_ == kNoNode ? std::string(kErrNoLeader)
-                                                          : proposed.error().message,
-                                       store_->index()}});
+    done(ApplyResult{
+        store::StoreError{store::ErrorCode::raft_internal,
+                          leader_ == kNoNode ? std::string(kErrNoLeader) : proposed.error().message,
+                          store_->index()}});
     return;
   }
   if (id != 0) proposals_.emplace(id, std::move(done));
   ready_wanted();
+}
+
+uint64_t ServerCore::propose_v3(mvcc::WriteRequest request, V3Callback done) {
+  const uint64_t id = next_request_id();
+  std::string data = encode_payload(V3Request{id, std::move(request)});
+  if (data.size() > options_.max_request_bytes) {
+    done(V3ApplyResult{Error{std::string(kErrTooLarge)}, {}, {}});
+    return id;
+  }
+  auto proposed = node_.propose(std::move(data));
+  if (!proposed.ok()) {
+    if (options_.metrics) options_.metrics->proposals_failed.add();
+    done(V3ApplyResult{
+        Error{leader_ == kNoNode ? std::string(kErrNoLeader) : proposed.error().message}, {}, {}});
+    return id;
+  }
+  v3_proposals_.emplace(id, std::move(done));
+  ready_wanted();
+  return id;
 }
 
 void ServerCore::read_index(ReadCallback done) {
@@ -176,6 +206,7 @@ void ServerCore::read_index(ReadCallback done) {
 
 void ServerCore::cancel(uint64_t request_id) {
   proposals_.erase(request_id);
+  v3_proposals_.erase(request_id);
   member_waiters_.erase(request_id);
 }
 
@@ -224,7 +255,7 @@ void ServerCore::record_progress() {
   if (m == nullptr) return;
   m->proposals_committed.set(static_cast<int64_t>(node_.status().hard_state.commit.value));
   m->proposals_applied.set(static_cast<int64_t>(applied_index_.value));
-  m->proposals_pending.set(static_cast<int64_t>(proposals_.size()));
+  m->proposals_pending.set(static_cast<int64_t>(proposals_.size() + v3_proposals_.size()));
   m->store_watchers.set(static_cast<int64_t>(store_->stats().watchers));
 }
 
@@ -345,7 +376,8 @@ void ServerCore::release_reads() {
 void ServerCore::fail_all_pending(std::string_view why) {
   auto reads = std::move(reads_pending_);
   reads_pending_.clear();
-  for (auto& [ctx, done] : reads) done(Error{std::string(why)});
+  for (auto& [ctx, done] : reads)
+    done(Error{std::string(why)});
 }
 
 }  // namespace etcd::server

@@ -25,6 +25,7 @@
 
 #include "etcd/common/clock.h"
 #include "etcd/common/random.h"
+#include "etcd/mvcc/kv_store.h"
 #include "etcd/raft/raw_node.h"
 #include "etcd/raft/storage.h"
 #include "etcd/server/background_call.h"
@@ -54,7 +55,8 @@ struct CoreOptions {
   uint32_t max_wals = 5;
   bool strict_reconfig_check = true;
   uint64_t max_request_bytes = 1536 * 1024;
-  ServerMetrics* metrics = nullptr;  // not owned; null: not measured (tests)
+  int max_txn_ops = mvcc::kDefaultMaxTxnOps;  // --max-txn-ops
+  ServerMetrics* metrics = nullptr;           // not owned; null: not measured (tests)
 };
 
 // Everything bootstrap.h recovered or created on disk.
@@ -78,6 +80,15 @@ struct ApplyResult {
   Term raft_term;
 };
 
+// The outcome of a v3 write once applied (or failed before): the mvcc response for the
+// request's kind, or the store's or the server's error.
+using V3Response = mvcc::WriteResponse;
+struct V3ApplyResult {
+  Result<V3Response> result = Error{""};
+  Index raft_index;
+  Term raft_term;
+};
+
 // Errors a proposal can fail with before it is applied (etcd's messages).
 inline constexpr std::string_view kErrNoLeader = "etcdserver: no leader";
 inline constexpr std::string_view kErrStopped = "etcdserver: server stopped";
@@ -88,6 +99,7 @@ class ServerCore {
   using ProposalCallback = std::function<void(const ApplyResult&)>;
   using ReadCallback = std::function<void(Result<void>)>;
   using MemberCallback = std::function<void(Result<Member>)>;
+  using V3Callback = std::function<void(V3ApplyResult)>;
 
   ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network, const Clock& clock,
              Rng& rng, raft::Logger* logger);
@@ -101,6 +113,9 @@ class ServerCore {
   void report_snapshot(NodeId id, bool ok);
   // A v2 write (or quorum get): answered once applied, or at once on failure.
   void propose(store::Request request, ProposalCallback done);
+  // A v3 write (put, delete, txn, compaction): answered once applied, or at once on
+  // failure. Returns the request id (for cancel()).
+  uint64_t propose_v3(mvcc::WriteRequest request, V3Callback done);
   // Linearizable read point: `done` runs once this member has applied everything
   // committed when the read began (Raft §6.4).
   void read_index(ReadCallback done);
@@ -114,6 +129,9 @@ class ServerCore {
   // Stopping: a leader asks its most caught-up voter to take over. False when this member
   // does not lead or no voter can take over (then it just stops).
   bool hand_over_leadership();
+  // v3 MoveLeader: this leader asks `target` (a voting member) to take over. Errors:
+  // "etcdserver: not leader", "etcdserver: bad leader transferee".
+  Result<void> transfer_leadership(NodeId target);
   // A peer refused our stream because it applied our removal: stop even if raft never
   // delivered the removal to us (the leader stops replicating to a removed member).
   void removed_by_peer(NodeId peer);
@@ -125,6 +143,8 @@ class ServerCore {
 
   // Queries (same thread).
   store::Store& store() { return *store_; }
+  // The v3 keyspace, in the same database and transaction as store().
+  mvcc::KvStore& kv() { return *kv_; }
   // Changes whenever the applied /_auth tree may have changed (a write under it, a
   // snapshot): readers of the auth state cache it against this.
   uint64_t auth_generation() const { return auth_generation_; }
@@ -145,6 +165,13 @@ class ServerCore {
   std::function<void()> on_removed;
   // After the membership changed (applied conf change, publish, installed snapshot).
   std::function<void(const Membership&)> on_membership_change;
+  // After a v3 write changed the keyspace: its events in revision order (watchers' feed).
+  std::function<void(const std::vector<mvcc::Event>&)> on_v3_events;
+  // A lease was granted or renewed (ttl > 0, seconds) or revoked (ttl 0) by an applied
+  // entry: the host's lease clock restarts its countdown.
+  std::function<void(int64_t id, int64_t ttl)> on_lease_change;
+  // After a snapshot replaced the keyspace: watchers must resynchronise from the store.
+  std::function<void()> on_v3_restored;
 
   // Group commit: when set, inputs only ask the host (once until it answers) to call
   // process_ready(), which it does after the input already queued behind this one, so they
@@ -176,6 +203,8 @@ class ServerCore {
   void wait_for_store_checkpoint();
   // Returns whether the membership changed.
   bool apply_normal(const raft::Entry& entry);
+  void apply_v3(V3Request& request, const raft::Entry& entry);
+  void open_kv();
   void apply_conf_change(const raft::Entry& entry);
   Result<void> validate_conf_change(const raft::ConfChange& cc, const Member& member) const;
   void sync_peers();
@@ -204,6 +233,7 @@ class ServerCore {
   int64_t wal_sync_started_ns_ = 0;
   std::unique_ptr<wal::Snapshotter> snapshotter_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<mvcc::KvStore> kv_;
   std::unique_ptr<raft::MemoryStorage> storage_;
   // Copies the store's SQLite WAL into its database off the strand (nullptr: in memory).
   std::unique_ptr<store::Checkpointer> checkpointer_;
@@ -224,13 +254,14 @@ class ServerCore {
   bool publish_due_ = false;
   bool ready_scheduled_ = false;
   bool in_ready_loop_ = false;  // an input from a callback only adds to the running loop
-  int64_t last_flush_ns_ = 0;     // steady clock
+  int64_t last_flush_ns_ = 0;   // steady clock
   raft::Role role_ = raft::Role::follower;
   int ticks_since_publish_ = 0;
   uint64_t last_request_id_ = 0;
   std::map<NodeId, std::vector<std::string>> peers_;  // as told to network_
   std::set<NodeId> removed_told_;                     // removals told to network_
   std::map<uint64_t, ProposalCallback> proposals_;
+  std::map<uint64_t, V3Callback> v3_proposals_;
   std::map<uint64_t, MemberCallback> member_waiters_;
   // The leader's removal, waiting for the leadership transfer to finish.
   struct PendingRemoval {

@@ -10,8 +10,7 @@
 
 namespace etcd::server {
 
-void ServerCore::add_member(std::vector<std::string> peer_urls, bool learner,
-                            MemberCallback done) {
+void ServerCore::add_member(std::vector<std::string> peer_urls, bool learner, MemberCallback done) {
   // Every new member starts as a learner; maybe_promote_learners() makes it a voter once it
   // caught up. `learner` keeps it one (no automatic promotion).
   (void)learner;
@@ -20,8 +19,11 @@ void ServerCore::add_member(std::vector<std::string> peer_urls, bool learner,
   }
   // etcd's NewMember for a runtime add: no cluster token, but the current time, so re-adding
   // the same URLs later yields a new ID.
-  Member member{member_id(peer_urls, "", clock_.now_unix_ns() / 1'000'000'000), "",
-                std::move(peer_urls), {}, true};
+  Member member{member_id(peer_urls, "", clock_.now_unix_ns() / 1'000'000'000),
+                "",
+                std::move(peer_urls),
+                {},
+                true};
   std::sort(member.peer_urls.begin(), member.peer_urls.end());
   propose_conf_change({raft::ConfChangeType::add_learner, member.id, ""}, std::move(member),
                       std::move(done));
@@ -61,6 +63,17 @@ bool ServerCore::hand_over_leadership() {
   return true;
 }
 
+Result<void> ServerCore::transfer_leadership(NodeId target) {
+  if (!is_leader()) return Error{"etcdserver: not leader"};
+  const Member* member = membership_.find(target);
+  if (member == nullptr || member->is_learner) return Error{"etcdserver: bad leader transferee"};
+  if (target == options_.id) return Ok{};
+  spdlog::info("moving leadership to {:x}", target.value);
+  node_.transfer_leader(target);
+  ready_wanted();
+  return Ok{};
+}
+
 NodeId ServerCore::transfer_target() const {
   if (!is_leader()) {
     const Member* self = membership_.find(options_.id);
@@ -97,8 +110,7 @@ void ServerCore::continue_removal_after_transfer() {
                       /*quorum_checked=*/true);
 }
 
-void ServerCore::update_member(NodeId id, std::vector<std::string> peer_urls,
-                               MemberCallback done) {
+void ServerCore::update_member(NodeId id, std::vector<std::string> peer_urls, MemberCallback done) {
   if (membership_.is_removed(id)) return done(Error{"membership: ID removed"});
   const Member* member = membership_.find(id);
   if (member == nullptr) return done(Error{"membership: member not found"});
@@ -118,6 +130,20 @@ void ServerCore::promote_member(NodeId id, MemberCallback done) {
   const Member* member = membership_.find(id);
   if (member == nullptr) return done(Error{"membership: member not found"});
   if (!member->is_learner) return done(Error{"membership: member is not a learner"});
+  // etcd isLearnerReady: only the leader knows how far the learner got, and a learner
+  // below 90% of the leader's log would make the cluster wait for it as a voter.
+  if (!is_leader()) return done(Error{"etcdserver: not leader"});
+  const raft::Status status = node_.status();
+  Index leader_match{0};
+  std::optional<Index> learner_match;
+  for (const auto& f : status.progress) {
+    if (f.id == options_.id) leader_match = f.match;
+    if (f.id == id) learner_match = f.match;
+  }
+  if (!learner_match || learner_match->value * 10 < leader_match.value * 9) {
+    return done(
+        Error{"etcdserver: can only promote a learner member which is in sync with leader"});
+  }
   propose_conf_change({raft::ConfChangeType::add_node, id, ""}, *member, std::move(done));
 }
 
@@ -125,7 +151,8 @@ void ServerCore::promote_member(NodeId id, MemberCallback done) {
 // plus health): after the change, the voters that run (published their name) and — as far
 // as the leader can tell — answer (recently active) must still form a quorum.
 Result<void> ServerCore::check_quorum_after(const raft::ConfChange& cc) const {
-  if (cc.type == raft::ConfChangeType::add_learner || cc.type == raft::ConfChangeType::update_node) {
+  if (cc.type == raft::ConfChangeType::add_learner ||
+      cc.type == raft::ConfChangeType::update_node) {
     return Ok{};  // quorum is unchanged
   }
   std::set<NodeId> active;
@@ -138,7 +165,8 @@ Result<void> ServerCore::check_quorum_after(const raft::ConfChange& cc) const {
   size_t voters = 0;
   size_t healthy = 0;
   for (const auto& [id, m] : membership_.members()) {
-    bool voter_after = !m.is_learner || (cc.type == raft::ConfChangeType::add_node && id == cc.node_id);
+    bool voter_after =
+        !m.is_learner || (cc.type == raft::ConfChangeType::add_node && id == cc.node_id);
     if (cc.type == raft::ConfChangeType::remove_node && id == cc.node_id) voter_after = false;
     if (!voter_after) continue;
     ++voters;
@@ -166,9 +194,9 @@ void ServerCore::propose_conf_change(raft::ConfChange cc, Member member, MemberC
   auto proposed = node_.propose_conf_change(cc);
   if (!proposed.ok()) {
     const bool pending = proposed.error().code == raft::kErrConfChangePending;
-    return done(Error{pending ? "etcdserver: a configuration change is already in progress"
-                              : (leader_ == kNoNode ? std::string(kErrNoLeader)
-                                                    : proposed.error().message)});
+    return done(Error{
+        pending ? "etcdserver: a configuration change is already in progress"
+                : (leader_ == kNoNode ? std::string(kErrNoLeader) : proposed.error().message)});
   }
   member_waiters_.emplace(request_id, std::move(done));
   ready_wanted();
@@ -193,10 +221,12 @@ void ServerCore::maybe_promote_learners() {
     // Promote only a member that runs (published its name): the strict reconfig check
     // counts started members.
     if (member == nullptr || member->name.empty() || !member->is_learner) continue;
-    spdlog::info("promoting learner {} ({}) to voter: caught up at index {} of {}",
-                 member->name, id_to_hex(f.id.value), f.match.value, commit.value);
+    spdlog::info("promoting learner {} ({}) to voter: caught up at index {} of {}", member->name,
+                 id_to_hex(f.id.value), f.match.value, commit.value);
     promote_member(f.id, [id = f.id](Result<Member> m) {
-      if (!m && m.error().message.find("already in progress") == std::string::npos) {
+      // Not yet within 90% of the log (promote_member's own check): the next tick retries.
+      if (!m && m.error().message.find("already in progress") == std::string::npos &&
+          m.error().message.find("in sync with leader") == std::string::npos) {
         spdlog::warn("promoting {}: {}", id_to_hex(id.value), m.error().message);
       }
     });

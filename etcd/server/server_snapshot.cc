@@ -70,6 +70,8 @@ void ServerCore::install_snapshot(const raft::Snapshot& snapshot) {
     fatal("restoring the store from a snapshot", restored.error());
   }
   ++auth_generation_;
+  open_kv();  // the image may predate the v3 tables
+  if (on_v3_restored) on_v3_restored();
   if (store_->applied_index() != metadata.index) {
     fatal("restoring the store from a snapshot",
           Error{"snapshot database is at index " + std::to_string(store_->applied_index().value) +

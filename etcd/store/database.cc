@@ -184,8 +184,8 @@ void Database::checkpoint_full() {
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::open(const std::string& path) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   SqlitePtr db(raw);
   if (rc != SQLITE_OK) return sqlite_error(raw, "open " + path + " for checkpoints");
   // The checkpointing connection's setting decides whether a checkpoint syncs.
@@ -200,7 +200,8 @@ Checkpointer::~Checkpointer() {
 }
 
 Result<void> Checkpointer::checkpoint() {
-  const int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   // BUSY: the owner runs a FULL checkpoint right now, which does this work too.
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) return sqlite_error(db_, "wal_checkpoint(PASSIVE)");
   return Ok{};
@@ -211,6 +212,20 @@ void Database::exec(std::string_view sql) {
   if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     sqlite_fatal(db_, sql);
   }
+}
+
+int64_t Database::size_bytes() {
+  Statement pages(db_, "PRAGMA page_count");
+  Statement size(db_, "PRAGMA page_size");
+  if (!pages.step() || !size.step()) return 0;
+  return pages.int64(0) * size.int64(0);
+}
+
+int64_t Database::size_in_use_bytes() {
+  Statement free_pages(db_, "PRAGMA freelist_count");
+  Statement size(db_, "PRAGMA page_size");
+  if (!free_pages.step() || !size.step()) return size_bytes();
+  return size_bytes() - free_pages.int64(0) * size.int64(0);
 }
 
 std::string Database::serialize() {

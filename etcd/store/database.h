@@ -77,6 +77,11 @@ class Database {
   // Runs semicolon-separated SQL with no results; aborts on error.
   void exec(std::string_view sql);
 
+  // The database's size in bytes (page count x page size), as the v3 Status reports it.
+  int64_t size_bytes();
+  // The bytes holding data: size_bytes() less the free pages SQLite keeps for reuse.
+  int64_t size_in_use_bytes();
+
   // A consistent copy of the whole database as bytes (an SQLite database image).
   // Must not be called inside a transaction.
   std::string serialize();

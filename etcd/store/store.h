@@ -87,6 +87,9 @@ class Store {
   // grows, off its own thread). nullptr for an in-memory store.
   Result<std::unique_ptr<Checkpointer>> detach_checkpoints();
   int wal_frames() const { return db_->wal_frames(); }
+  // The database, shared with the v3 keyspace (etcd/mvcc), which writes its tables in the
+  // same batch transaction as the applied index.
+  Database& database() { return *db_; }
   // Counts a write etcd keeps in its v2 store outside the keyspace (membership under /0):
   // the etcd index advances with no key and no event (so a fresh cluster's index is not 0,
   // as with etcd). Precondition: a batch is open.

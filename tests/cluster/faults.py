@@ -276,10 +276,11 @@ def run_round(h, args, r, fault_name, log):
         return res
     mark = h.mark()
     rec = Recorder()
-    clients = run_clients(args.clients, h.client_urls, keys, app_keys, rec,
-                          "%s:round%d" % (args.seed, r), timeout=args.client_timeout,
-                          incarnations=lambda m: h.incarnation[m],
-                          plain_as_quorum=args.plain_reads_as_quorum)
+    api_run_clients, api_final_reads, api_converge = api_functions(args)
+    clients = api_run_clients(args.clients, h.client_urls, keys, app_keys, rec,
+                              "%s:round%d" % (args.seed, r), timeout=args.client_timeout,
+                              incarnations=lambda m: h.incarnation[m],
+                              plain_as_quorum=args.plain_reads_as_quorum)
     fault = None
     try:
         # Warm up: the workload is running and answered (and has run for a while: the
@@ -355,11 +356,11 @@ def run_round(h, args, r, fault_name, log):
         return res
 
     # ---- the end state ----------------------------------------------------------------
-    final_ops, final_values, target = final_reads(h, keys + app_keys, args, res)
+    final_ops, final_values, target = api_final_reads(h, keys + app_keys, args, res)
     for op in final_ops:
         rec.ops.append(op)
     if target is not None:
-        converge(h, prefix, target, final_values, args, res)
+        api_converge(h, prefix, target, final_values, args, res)
 
     # ---- the checks ---------------------------------------------------------------------
     t_check = time.monotonic()
@@ -408,6 +409,15 @@ def run_round(h, args, r, fault_name, log):
                for p in res.problems):
             res.fatal = True
     return res
+
+
+def api_functions(args):
+    """The workload and the end-state reads of --api: v2 (workload.py, final_reads and
+    converge below) or v3 (v3_workload.py: the same ops as v3 KV requests and txns)."""
+    if getattr(args, "api", "v2") == "v3":
+        import v3_workload
+        return v3_workload.run_clients, v3_workload.final_reads, v3_workload.converge
+    return run_clients, final_reads, converge
 
 
 def final_reads(h, keys, args, res):
@@ -539,6 +549,9 @@ def main(argv=None):
     p.add_argument("--election", type=int, default=1000)
     p.add_argument("--artifacts", help="where failing histories go (default: the run dir)")
     p.add_argument("--keep", action="store_true", help="keep data dirs and logs")
+    p.add_argument("--api", choices=("v2", "v3"), default="v2",
+                   help="the clients' API: v2 HTTP (workload.py) or v3 gRPC through "
+                        "python3-etcd3 (v3_workload.py: puts, linearizable gets, CAS txns)")
     p.add_argument("--plain-reads-as-quorum", action="store_true",
                    help="negative control: check plain (local, possibly stale) reads for "
                         "linearizability too; with --expect-violation the run passes only "
@@ -572,6 +585,13 @@ def main(argv=None):
     if not os.access(binary, os.X_OK):
         print("SKIP: %s not found or not executable" % binary)
         return 77
+    if args.api == "v3":
+        import v3util
+        why = v3util.missing_clients()
+        if why:
+            print("SKIP: " + why)
+            return 77
+        v3util.quiet_closed_channels()
 
     netns.install_signal_cleanup()
     net, net_why = args.net, ""
@@ -588,8 +608,9 @@ def main(argv=None):
             net = "netns"
     sched = schedule(args.seed, faults, max(args.rounds, args.only_round or 0))
     rounds = [args.only_round] if args.only_round else list(range(1, args.rounds + 1))
-    print("faults.py --seed %s --rounds %d --size %d --kind %s --net %s --faults %s" % (
-        args.seed, args.rounds, args.size, args.kind, net, ",".join(faults)))
+    print("faults.py --seed %s --rounds %d --size %d --kind %s --net %s --faults %s%s" % (
+        args.seed, args.rounds, args.size, args.kind, net, ",".join(faults),
+        " --api v3" if args.api == "v3" else ""))
     print("binary %s; %d clients, %d register + %d append keys, heartbeat %dms, "
           "election %dms%s" % (binary, args.clients, args.keys, args.append_keys,
                                args.heartbeat, args.election,
@@ -633,7 +654,8 @@ def main(argv=None):
                 print("  seed %s round %d failed; replay: faults.py --seed %s --only-round "
                       "%d --size %d --kind %s%s; data and logs kept in %s" % (
                           args.seed, r, args.seed, r, args.size, args.kind,
-                          " --faults " + ",".join(faults) if args.faults else "",
+                          (" --faults " + ",".join(faults) if args.faults else "")
+                          + (" --api v3" if args.api == "v3" else ""),
                           h.cluster.dir))
                 if res.fatal and r != rounds[-1]:
                     print("  starting a fresh cluster for the next round")

@@ -1,0 +1,113 @@
+// KvStore's leases: the mvcc_leases table (id → TTL) and the keys attached to a lease,
+// found through each live key's row (no second index to keep in step).
+#include <sqlite3.h>
+
+#include "etcd/common/assert.h"
+#include "etcd/mvcc/error.h"
+#include "etcd/mvcc/kv_store.h"
+
+namespace etcd::mvcc {
+
+bool KvStore::lease_exists(int64_t id) {
+  return lease_ttl(id).has_value();
+}
+
+Result<void> KvStore::check_lease(const PutRequest& put) {
+  if (put.ignore_lease || put.lease == 0 || lease_exists(put.lease)) return Ok{};
+  return make_error(ErrorCode::kLeaseNotFound);
+}
+
+std::optional<int64_t> KvStore::lease_ttl(int64_t id) {
+  store::Statement find(db_.handle(), "SELECT ttl FROM mvcc_leases WHERE id = ?1");
+  find.bind(1, id);
+  if (!find.step()) return std::nullopt;
+  return find.int64(0);
+}
+
+Result<LeaseResponse> KvStore::lease_grant(const LeaseGrantRequest& request) {
+  ETCD_ASSERT(sqlite3_get_autocommit(db_.handle()) == 0,
+              "mvcc writes must run inside the caller's SQLite transaction");
+  if (lease_exists(request.id)) return make_error(ErrorCode::kLeaseExists);
+  if (space_exceeded()) return make_error(ErrorCode::kNoSpace);
+  store::Statement insert(db_.handle(), "INSERT INTO mvcc_leases (id, ttl) VALUES (?1, ?2)");
+  insert.bind(1, request.id).bind(2, request.ttl).run();
+  return LeaseResponse{current_revision(), request.id, request.ttl};
+}
+
+Result<LeaseResponse> KvStore::lease_revoke(const LeaseRevokeRequest& request,
+                                            std::vector<Event>* events) {
+  ETCD_ASSERT(sqlite3_get_autocommit(db_.handle()) == 0,
+              "mvcc writes must run inside the caller's SQLite transaction");
+  if (!lease_exists(request.id)) return make_error(ErrorCode::kLeaseNotFound);
+  // One revision for all the keys, as etcd's revoke deletes them in one txn.
+  Write write = start(events);
+  for (const std::string& key : lease_keys(request.id)) {
+    DeleteRangeRequest del;
+    del.key = key;
+    apply_delete(write, del);
+  }
+  finish(write);
+  store::Statement remove(db_.handle(), "DELETE FROM mvcc_leases WHERE id = ?1");
+  remove.bind(1, request.id).run();
+  return LeaseResponse{write.current(), request.id, 0};
+}
+
+LeaseResponse KvStore::lease_renew(const LeaseRenewRequest& request) {
+  return LeaseResponse{current_revision(), request.id, lease_ttl(request.id).value_or(0)};
+}
+
+std::vector<std::pair<int64_t, int64_t>> KvStore::leases() {
+  store::Statement all(db_.handle(), "SELECT id, ttl FROM mvcc_leases ORDER BY id");
+  std::vector<std::pair<int64_t, int64_t>> out;
+  while (all.step())
+    out.emplace_back(all.int64(0), all.int64(1));
+  return out;
+}
+
+std::vector<std::string> KvStore::lease_keys(int64_t id) {
+  store::Statement keys(db_.handle(),
+                        "SELECT k.key FROM mvcc_keys k JOIN mvcc_revisions r "
+                        "ON r.key = k.key AND r.main = k.main WHERE r.lease = ?1 ORDER BY k.key");
+  keys.bind(1, id);
+  std::vector<std::string> out;
+  while (keys.step())
+    out.emplace_back(keys.blob(0));
+  return out;
+}
+
+AlarmResponse KvStore::alarm(const AlarmRequest& request) {
+  AlarmResponse response;
+  if (request.action == AlarmAction::kGet) {
+    response.alarms = alarms();
+    return response;
+  }
+  ETCD_ASSERT(sqlite3_get_autocommit(db_.handle()) == 0,
+              "mvcc writes must run inside the caller's SQLite transaction");
+  const AlarmMember changed{request.member_id, request.alarm};
+  if (request.alarm == AlarmType::kNone) return response;
+  const char* sql = request.action == AlarmAction::kActivate
+                        ? "INSERT OR IGNORE INTO mvcc_alarms (member, alarm) VALUES (?1, ?2)"
+                        : "DELETE FROM mvcc_alarms WHERE member = ?1 AND alarm = ?2";
+  store::Statement change(db_.handle(), sql);
+  change.bind(1, request.member_id).bind(2, static_cast<int64_t>(request.alarm)).run();
+  if (sqlite3_changes(db_.handle()) > 0) response.alarms.push_back(changed);
+  return response;
+}
+
+std::vector<AlarmMember> KvStore::alarms() {
+  store::Statement all(db_.handle(),
+                       "SELECT member, alarm FROM mvcc_alarms ORDER BY member, alarm");
+  std::vector<AlarmMember> out;
+  while (all.step()) {
+    out.push_back({static_cast<uint64_t>(all.int64(0)), static_cast<AlarmType>(all.int64(1))});
+  }
+  return out;
+}
+
+bool KvStore::space_exceeded() {
+  store::Statement any(db_.handle(), "SELECT 1 FROM mvcc_alarms WHERE alarm = ?1 LIMIT 1");
+  any.bind(1, static_cast<int64_t>(AlarmType::kNoSpace));
+  return any.step();
+}
+
+}  // namespace etcd::mvcc

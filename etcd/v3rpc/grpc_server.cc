@@ -1,0 +1,101 @@
+#include "etcd/v3rpc/grpc_server.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <chrono>
+#include <limits>
+#include <mutex>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/server_posix.h>
+#include <spdlog/spdlog.h>
+
+#include "etcd/v3rpc/services.h"
+
+namespace etcd::v3rpc {
+
+namespace {
+// etcd's grpcOverheadBytes: room for the gRPC framing around a maximal request.
+constexpr size_t kGrpcOverheadBytes = 512 * 1024;
+}  // namespace
+
+struct GrpcServer::Impl {
+  Impl(Backend& backend, Options options)
+      : kv(backend, options.max_txn_ops),
+        watch(backend),
+        lease(backend),
+        maintenance(backend),
+        cluster(backend) {}
+  KvService kv;
+  WatchService watch;
+  LeaseService lease;
+  MaintenanceService maintenance;
+  ClusterService cluster;
+  std::unique_ptr<grpc::Server> server;
+  std::mutex mutex;
+  bool stopped = false;
+};
+
+GrpcServer::GrpcServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+GrpcServer::~GrpcServer() {
+  shutdown();
+}
+
+Result<std::unique_ptr<GrpcServer>> GrpcServer::start(Backend& backend, Options options) {
+  auto impl = std::make_unique<Impl>(backend, options);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&impl->kv);
+  builder.RegisterService(&impl->watch);
+  builder.RegisterService(&impl->lease);
+  builder.RegisterService(&impl->maintenance);
+  builder.RegisterService(&impl->cluster);
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(options.max_request_bytes + kGrpcOverheadBytes));
+  builder.SetMaxSendMessageSize(std::numeric_limits<int>::max());
+  impl->server = builder.BuildAndStart();
+  if (!impl->server) return Error{"starting the v3 gRPC server failed"};
+  return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(impl)));
+}
+
+void GrpcServer::adopt(int fd) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->stopped) {
+    ::close(fd);
+    return;
+  }
+  // gRPC sets no socket options on an adopted descriptor: without TCP_NODELAY a small
+  // reply after a small request waits ~40 ms for the peer's delayed ACK (Nagle).
+  const int one = 1;
+  if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+    spdlog::debug("v3 gRPC: TCP_NODELAY on an adopted connection: {}", std::strerror(errno));
+  }
+  grpc::AddInsecureChannelFromFd(impl_->server.get(), fd);
+}
+
+std::shared_ptr<grpc::Channel> GrpcServer::in_process_channel() {
+  grpc::ChannelArguments args;
+  // etcd's gateway takes answers of any size (grpc.MaxCallRecvMsgSize(math.MaxInt32)): a
+  // large range must not fail at the client's default 4 MiB limit.
+  args.SetMaxReceiveMessageSize(std::numeric_limits<int>::max());
+  return impl_->server->InProcessChannel(args);
+}
+
+void GrpcServer::shutdown() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+  }
+  // A deadline in the past: cancel whatever is still open at once.
+  impl_->server->Shutdown(std::chrono::system_clock::now());
+  impl_->server->Wait();
+}
+
+}  // namespace etcd::v3rpc

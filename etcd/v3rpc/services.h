@@ -1,0 +1,110 @@
+// The v3 gRPC services (etcdserverpb) on the callback API, each a thin layer: validate as
+// etcd's v3rpc layer does, convert protobuf to etcd/mvcc values, ask the Backend, convert
+// the answer back. No state of their own beyond open streams.
+#pragma once
+
+#include "etcd/v3rpc/backend.h"
+#include "etcdserverpb/rpc.grpc.pb.h"
+
+namespace etcd::v3rpc {
+
+namespace pb = etcdserverpb;
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+
+class KvService final : public pb::KV::CallbackService {
+ public:
+  KvService(Backend& backend, int max_txn_ops) : backend_(backend), max_txn_ops_(max_txn_ops) {}
+
+  ServerUnaryReactor* Range(CallbackServerContext*, const pb::RangeRequest* request,
+                            pb::RangeResponse* response) override;
+  ServerUnaryReactor* Put(CallbackServerContext*, const pb::PutRequest* request,
+                          pb::PutResponse* response) override;
+  ServerUnaryReactor* DeleteRange(CallbackServerContext*, const pb::DeleteRangeRequest* request,
+                                  pb::DeleteRangeResponse* response) override;
+  ServerUnaryReactor* Txn(CallbackServerContext*, const pb::TxnRequest* request,
+                          pb::TxnResponse* response) override;
+  ServerUnaryReactor* Compact(CallbackServerContext*, const pb::CompactionRequest* request,
+                              pb::CompactionResponse* response) override;
+
+ private:
+  template <typename Answer, typename Response>
+  ServerUnaryReactor* write(mvcc::WriteRequest request, Response* response);
+
+  Backend& backend_;
+  int max_txn_ops_;
+};
+
+class WatchService final : public pb::Watch::CallbackService {
+ public:
+  explicit WatchService(Backend& backend) : backend_(backend) {}
+  grpc::ServerBidiReactor<pb::WatchRequest, pb::WatchResponse>* Watch(
+      CallbackServerContext* context) override;
+
+ private:
+  Backend& backend_;
+};
+
+class LeaseService final : public pb::Lease::CallbackService {
+ public:
+  explicit LeaseService(Backend& backend) : backend_(backend) {}
+
+  ServerUnaryReactor* LeaseGrant(CallbackServerContext*, const pb::LeaseGrantRequest* request,
+                                 pb::LeaseGrantResponse* response) override;
+  ServerUnaryReactor* LeaseRevoke(CallbackServerContext*, const pb::LeaseRevokeRequest* request,
+                                  pb::LeaseRevokeResponse* response) override;
+  grpc::ServerBidiReactor<pb::LeaseKeepAliveRequest, pb::LeaseKeepAliveResponse>* LeaseKeepAlive(
+      CallbackServerContext* context) override;
+  ServerUnaryReactor* LeaseTimeToLive(CallbackServerContext*,
+                                      const pb::LeaseTimeToLiveRequest* request,
+                                      pb::LeaseTimeToLiveResponse* response) override;
+  ServerUnaryReactor* LeaseLeases(CallbackServerContext*, const pb::LeaseLeasesRequest* request,
+                                  pb::LeaseLeasesResponse* response) override;
+
+ private:
+  Backend& backend_;
+};
+
+class MaintenanceService final : public pb::Maintenance::CallbackService {
+ public:
+  explicit MaintenanceService(Backend& backend) : backend_(backend) {}
+
+  ServerUnaryReactor* Alarm(CallbackServerContext*, const pb::AlarmRequest* request,
+                            pb::AlarmResponse* response) override;
+  ServerUnaryReactor* Status(CallbackServerContext*, const pb::StatusRequest* request,
+                             pb::StatusResponse* response) override;
+  ServerUnaryReactor* Defragment(CallbackServerContext*, const pb::DefragmentRequest* request,
+                                 pb::DefragmentResponse* response) override;
+  ServerUnaryReactor* Hash(CallbackServerContext*, const pb::HashRequest* request,
+                           pb::HashResponse* response) override;
+  ServerUnaryReactor* HashKV(CallbackServerContext*, const pb::HashKVRequest* request,
+                             pb::HashKVResponse* response) override;
+  grpc::ServerWriteReactor<pb::SnapshotResponse>* Snapshot(
+      CallbackServerContext* context, const pb::SnapshotRequest* request) override;
+  ServerUnaryReactor* MoveLeader(CallbackServerContext*, const pb::MoveLeaderRequest* request,
+                                 pb::MoveLeaderResponse* response) override;
+
+ private:
+  Backend& backend_;
+};
+
+class ClusterService final : public pb::Cluster::CallbackService {
+ public:
+  explicit ClusterService(Backend& backend) : backend_(backend) {}
+
+  ServerUnaryReactor* MemberAdd(CallbackServerContext*, const pb::MemberAddRequest* request,
+                                pb::MemberAddResponse* response) override;
+  ServerUnaryReactor* MemberRemove(CallbackServerContext*, const pb::MemberRemoveRequest* request,
+                                   pb::MemberRemoveResponse* response) override;
+  ServerUnaryReactor* MemberUpdate(CallbackServerContext*, const pb::MemberUpdateRequest* request,
+                                   pb::MemberUpdateResponse* response) override;
+  ServerUnaryReactor* MemberList(CallbackServerContext*, const pb::MemberListRequest* request,
+                                 pb::MemberListResponse* response) override;
+  ServerUnaryReactor* MemberPromote(CallbackServerContext*, const pb::MemberPromoteRequest* request,
+                                    pb::MemberPromoteResponse* response) override;
+
+ private:
+  Backend& backend_;
+};
+
+}  // namespace etcd::v3rpc
