@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/server_cluster.h"
 #include "bench/v2/request_source.h"
-#include "bench/v2/server_cluster.h"
 
 namespace bench {
 

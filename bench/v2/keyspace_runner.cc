@@ -6,11 +6,11 @@
 
 #include <fmt/format.h>
 
-#include "bench/v2/http_probe.h"
+#include "bench/common/http_probe.h"
+#include "bench/common/system_info.h"
 #include "bench/v2/load_runner.h"
 #include "bench/v2/matrix_runner.h"
 #include "bench/v2/snapshot_probe.h"
-#include "bench/v2/system_info.h"
 
 namespace bench {
 namespace {

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/server_cluster.h"
 #include "bench/v2/bench_options.h"
-#include "bench/v2/server_cluster.h"
 
 namespace bench {
 

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "bench/v2/client_connection.h"
-#include "bench/v2/system_info.h"
+#include "bench/common/client_connection.h"
+#include "bench/common/system_info.h"
 
 namespace bench {
 namespace {

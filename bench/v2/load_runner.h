@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/v2/latency_histogram.h"
+#include "bench/common/run_result.h"
 #include "bench/v2/request_source.h"
 #include "etcd/common/asio.h"
 
@@ -37,23 +37,6 @@ struct LoadPlan {
   // Profiling hooks, run on the calling thread as the measured window starts and ends.
   std::function<void()> on_window_start;
   std::function<void()> on_window_end;
-};
-
-struct RunResult {
-  uint64_t ops = 0;
-  uint64_t errors = 0;
-  double seconds = 0;
-  LatencyHistogram latency;
-  double server_cpu_s = 0;
-  double client_cpu_s = 0;
-  double load_average = 0;  // at the end of the window
-  std::string first_error;
-
-  double ops_per_s() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
-  // Server CPU seconds per 1000 operations, over all members.
-  double server_cpu_per_kop() const { return ops > 0 ? server_cpu_s * 1000 / ops : 0; }
-  // Share of one core the client used during the window (1.0 = one core busy).
-  double client_cores() const { return seconds > 0 ? client_cpu_s / seconds : 0; }
 };
 
 RunResult run_load(const LoadPlan& plan);

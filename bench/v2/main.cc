@@ -16,12 +16,12 @@
 
 #include <fmt/format.h>
 
+#include "bench/common/server_process.h"
+#include "bench/common/system_info.h"
 #include "bench/v2/bench_options.h"
 #include "bench/v2/keyspace_runner.h"
 #include "bench/v2/matrix_runner.h"
 #include "bench/v2/report.h"
-#include "bench/v2/server_process.h"
-#include "bench/v2/system_info.h"
 
 namespace {
 

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "bench/v2/http_probe.h"
-#include "bench/v2/system_info.h"
+#include "bench/common/http_probe.h"
+#include "bench/common/system_info.h"
 #include "bench/v2/watch_runner.h"
 
 namespace bench {

@@ -45,15 +45,6 @@ std::optional<Workload> parse_workload(std::string_view name) {
   return std::nullopt;
 }
 
-std::string http_request(std::string_view method, std::string_view host, std::string_view target,
-                         std::string_view form) {
-  if (form.empty()) return fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\n\r\n", method, target, host);
-  return fmt::format(
-      "{} {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-      "Content-Length: {}\r\n\r\n{}",
-      method, target, host, form.size(), form);
-}
-
 uint64_t node_modified_index(std::string_view body) {
   const auto node = body.find("\"node\":{");
   if (node == std::string_view::npos) return 0;

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "bench/v2/client_connection.h"
+#include "bench/common/client_connection.h"
 
 namespace bench {
 
@@ -38,9 +38,6 @@ struct KeySequence {
   uint64_t end;  // exclusive
 };
 
-// An HTTP/1.1 request for `target` (a PUT with a form body when `form` is not empty).
-std::string http_request(std::string_view method, std::string_view host, std::string_view target,
-                         std::string_view form = {});
 // The modifiedIndex of the "node" in a v2 JSON response, 0 when absent.
 uint64_t node_modified_index(std::string_view body);
 

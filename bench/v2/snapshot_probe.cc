@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/v2/client_connection.h"
+#include "bench/common/client_connection.h"
 #include "bench/v2/request_source.h"
 
 namespace bench {

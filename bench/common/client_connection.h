@@ -27,6 +27,10 @@ struct HttpResponse {
   uint64_t raft_index = 0;  // X-Raft-Index, 0 when absent
 };
 
+// An HTTP/1.1 request for `target` (a PUT with a form body when `form` is not empty).
+std::string http_request(std::string_view method, std::string_view host, std::string_view target,
+                         std::string_view form = {});
+
 class ClientConnection {
  public:
   using ErrorCode = boost::system::error_code;

@@ -1,8 +1,6 @@
-#include "bench/v2/http_probe.h"
+#include "bench/common/http_probe.h"
 
 #include <fmt/format.h>
-
-#include "bench/v2/request_source.h"
 
 namespace bench {
 

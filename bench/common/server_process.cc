@@ -1,4 +1,4 @@
-#include "bench/v2/server_process.h"
+#include "bench/common/server_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -50,7 +50,7 @@ extern "C" void on_fatal_signal(int signo) {
 [[noreturn]] void exec_child(pid_t parent, const char* log_path, char* const* argv) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);  // the benchmark died before prctl
-  setpgid(0, 0);  // a terminal's Ctrl-C reaches the benchmark, which kills us
+  setpgid(0, 0);                        // a terminal's Ctrl-C reaches the benchmark, which kills us
   const int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (log >= 0) {
@@ -69,7 +69,8 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::strin
                                                     const std::string& log_path,
                                                     std::string* error) {
   std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t parent = getpid();
   const pid_t pid = fork();

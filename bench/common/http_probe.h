@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "bench/v2/client_connection.h"
+#include "bench/common/client_connection.h"
 
 namespace bench {
 

@@ -1,7 +1,9 @@
-#include "bench/v2/client_connection.h"
+#include "bench/common/client_connection.h"
 
 #include <charconv>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace bench {
 
@@ -21,6 +23,15 @@ uint64_t header_number(const Message& message, std::string_view name) {
 }
 
 }  // namespace
+
+std::string http_request(std::string_view method, std::string_view host, std::string_view target,
+                         std::string_view form) {
+  if (form.empty()) return fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\n\r\n", method, target, host);
+  return fmt::format(
+      "{} {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: {}\r\n\r\n{}",
+      method, target, host, form.size(), form);
+}
 
 ClientConnection::ClientConnection(asio::io_context& io, asio::ip::tcp::endpoint endpoint)
     : socket_(io), endpoint_(endpoint) {}

@@ -1,4 +1,4 @@
-#include "bench/v2/server_cluster.h"
+#include "bench/common/server_cluster.h"
 
 #include <filesystem>
 #include <fstream>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/v2/http_probe.h"
+#include "bench/common/http_probe.h"
 
 namespace bench {
 
@@ -48,6 +48,7 @@ std::vector<std::string> ServerCluster::argv(int member) const {
   }
   const auto client = fmt::format("http://127.0.0.1:{}", client_ports_[member]);
   const auto peer = fmt::format("http://127.0.0.1:{}", peer_ports_[member]);
+  // clang-format off
   std::vector<std::string> args = {
       config_.binary, "--name", fmt::format("m{}", member), "--data-dir", data_dir(member),
       "--listen-client-urls", client, "--advertise-client-urls", client,
@@ -57,6 +58,7 @@ std::vector<std::string> ServerCluster::argv(int member) const {
       "--heartbeat-interval", std::to_string(config_.heartbeat_ms),
       "--election-timeout", std::to_string(config_.election_ms),
       "--snapshot-count", std::to_string(config_.snapshot_count)};
+  // clang-format on
   if (config_.kind == ServerKind::etcd) args.push_back("--enable-v2=true");
   args.insert(args.begin(), config_.wrapper.begin(), config_.wrapper.end());
   return args;
@@ -110,8 +112,8 @@ bool ServerCluster::wait_serving(std::chrono::steady_clock::time_point deadline,
     for (int m = 0; m < config_.members && healthy; ++m) {
       if (!processes_[m]) continue;
       if (!processes_[m]->running()) {
-        *error = fmt::format("{} member m{} exited:\n{}", server_name(config_.kind), m,
-                             log_tail(m));
+        *error =
+            fmt::format("{} member m{} exited:\n{}", server_name(config_.kind), m, log_tail(m));
         return false;
       }
       healthy = member_healthy(m);
@@ -139,7 +141,8 @@ int ServerCluster::leader() const {
 
 std::vector<asio::ip::tcp::endpoint> ServerCluster::client_endpoints() const {
   std::vector<asio::ip::tcp::endpoint> endpoints;
-  for (int m = 0; m < config_.members; ++m) endpoints.push_back(client_endpoint(m));
+  for (int m = 0; m < config_.members; ++m)
+    endpoints.push_back(client_endpoint(m));
   return endpoints;
 }
 
@@ -170,7 +173,8 @@ std::string ServerCluster::log_path(int member) const {
 std::string ServerCluster::log_tail(int member, size_t lines) const {
   std::ifstream in(log_path(member));
   std::vector<std::string> all;
-  for (std::string line; std::getline(in, line);) all.push_back(line);
+  for (std::string line; std::getline(in, line);)
+    all.push_back(line);
   std::string tail;
   for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
     tail += "  " + all[i] + "\n";

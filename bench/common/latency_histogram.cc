@@ -1,4 +1,4 @@
-#include "bench/v2/latency_histogram.h"
+#include "bench/common/latency_histogram.h"
 
 #include <algorithm>
 #include <bit>
@@ -33,7 +33,8 @@ void LatencyHistogram::record(uint64_t value_ns) {
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& other) {
-  for (size_t i = 0; i < buckets_.size(); ++i) buckets_[i] += other.buckets_[i];
+  for (size_t i = 0; i < buckets_.size(); ++i)
+    buckets_[i] += other.buckets_[i];
   count_ += other.count_;
   sum_ns_ += other.sum_ns_;
   min_ns_ = std::min(min_ns_, other.min_ns_);

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/v2/server_process.h"
+#include "bench/common/server_process.h"
 #include "etcd/common/asio.h"
 
 namespace bench {

@@ -1,4 +1,4 @@
-#include "bench/v2/system_info.h"
+#include "bench/common/system_info.h"
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -35,7 +35,8 @@ double process_cpu_seconds(pid_t pid) {
 
 double processes_cpu_seconds(const std::vector<pid_t>& pids) {
   double total = 0;
-  for (pid_t pid : pids) total += process_cpu_seconds(pid);
+  for (pid_t pid : pids)
+    total += process_cpu_seconds(pid);
   return total;
 }
 
@@ -64,14 +65,22 @@ std::string filesystem_type(const std::string& path) {
   struct statfs fs {};
   if (statfs(path.c_str(), &fs) != 0) return "?";
   switch (static_cast<unsigned long>(fs.f_type)) {
-    case EXT4_SUPER_MAGIC: return "ext4";  // also ext2/ext3: same magic
-    case XFS_SUPER_MAGIC: return "xfs";
-    case BTRFS_SUPER_MAGIC: return "btrfs";
-    case TMPFS_MAGIC: return "tmpfs";
-    case OVERLAYFS_SUPER_MAGIC: return "overlay";
-    case 0x6e667364: return "nfs";
-    case 0x2fc12fc1: return "zfs";
-    default: return fmt::format("0x{:x}", static_cast<unsigned long>(fs.f_type));
+    case EXT4_SUPER_MAGIC:
+      return "ext4";  // also ext2/ext3: same magic
+    case XFS_SUPER_MAGIC:
+      return "xfs";
+    case BTRFS_SUPER_MAGIC:
+      return "btrfs";
+    case TMPFS_MAGIC:
+      return "tmpfs";
+    case OVERLAYFS_SUPER_MAGIC:
+      return "overlay";
+    case 0x6e667364:
+      return "nfs";
+    case 0x2fc12fc1:
+      return "zfs";
+    default:
+      return fmt::format("0x{:x}", static_cast<unsigned long>(fs.f_type));
   }
 }
 
@@ -84,8 +93,9 @@ std::string mount_source(const std::string& path) {
     std::istringstream f(line);
     std::string id, parent, dev, root, mount;
     f >> id >> parent >> dev >> root >> mount;
-    const bool covers = target.rfind(mount, 0) == 0 &&
-                        (mount == "/" || target.size() == mount.size() || target[mount.size()] == '/');
+    const bool covers =
+        target.rfind(mount, 0) == 0 &&
+        (mount == "/" || target.size() == mount.size() || target[mount.size()] == '/');
     if (!covers || mount.size() < best_mount.size()) continue;
     const auto dash = line.find(" - ");
     std::istringstream tail(dash == std::string::npos ? "" : line.substr(dash + 3));
