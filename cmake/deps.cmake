@@ -19,4 +19,7 @@ pkg_check_modules(LIBNL REQUIRED IMPORTED_TARGET libnl-3.0 libnl-route-3.0)
 # too but warns about c-ares on every configure) and its code generator plugin.
 find_package(Protobuf 3.12 REQUIRED)
 pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++)
+# Abseil's mutexes (under gRPC): only to switch off their deadlock detection, which Debian's
+# build leaves on (it is meant for debug builds) and which costs every lock a graph update.
+pkg_check_modules(ABSL_SYNC REQUIRED IMPORTED_TARGET absl_synchronization)
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include <absl/synchronization/mutex.h>
 #include <fmt/format.h>
 
 #include "bench/common/server_process.h"
@@ -96,6 +97,8 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   bench::install_child_cleanup();
   bench::raise_fd_limit();
+  // As in etcd2 (GrpcServer::start): Debian's Abseil checks every lock for deadlock cycles.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   unsetenv("JOURNAL_STREAM");  // etcd2 drops its log timestamps under journald
   Options options = bench::v3::parse_options(argc, argv);
   if (!check_binaries(options)) return 2;

@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
+#include "etcd/bolt/etcd_backend.h"
 #include "etcd/mvcc/error.h"
 #include "etcd/server/etcd_server.h"
 #include "etcd/server/pending.h"
@@ -36,6 +37,18 @@ Error v3_member_error(const Error& e) {
     return Error{"etcdserver: unhealthy cluster"};
   }
   return e;
+}
+
+// What etcd's backend holds beside the keyspace, as of the store's applied index.
+bolt::EtcdBackendInfo backend_info(const ServerCore& core) {
+  bolt::EtcdBackendInfo info;
+  info.consistent_index = core.applied_index().value;
+  for (const auto& [id, m] : core.membership().members()) {
+    info.members.push_back({id.value, m.name, m.peer_urls, m.client_urls, m.is_learner});
+  }
+  for (NodeId id : core.membership().removed())
+    info.removed.push_back(id.value);
+  return info;
 }
 
 std::vector<Member> members_of(const Membership& membership) {
@@ -230,15 +243,25 @@ class EtcdServer::V3 final : public v3rpc::Backend {
     });
   }
 
+  // etcd's backend (bbolt) file of the v3 keyspace, then its SHA-256, as etcd streams it.
   void snapshot(v3rpc::Reply<std::string> done) override {
     s_.on_strand([this, done = std::move(done)] {
       if (!s_.core_) return done(stopped(), header());
-      // etcd's snapshot stream ends with the SHA-256 of what came before it.
+      // A consistent copy of the database, taken on the strand like a raft snapshot; the
+      // bbolt file is built from the copy off the strand (on an io thread), so the core
+      // goes on meanwhile.
       std::string image = s_.core_->store().save_snapshot();
-      unsigned char digest[SHA256_DIGEST_LENGTH];
-      SHA256(reinterpret_cast<const unsigned char*>(image.data()), image.size(), digest);
-      image.append(reinterpret_cast<const char*>(digest), sizeof digest);
-      done(std::move(image), header());
+      bolt::EtcdBackendInfo info = backend_info(*s_.core_);
+      asio::post(s_.io_, [image = std::move(image), info = std::move(info), h = header(),
+                          done = std::move(done)]() mutable {
+        auto file = bolt::etcd_backend_from_image(std::move(image), info);
+        if (!file) return done(file.error(), h);
+        std::string stream = std::move(file).value();
+        unsigned char digest[SHA256_DIGEST_LENGTH];
+        SHA256(reinterpret_cast<const unsigned char*>(stream.data()), stream.size(), digest);
+        stream.append(reinterpret_cast<const char*>(digest), sizeof digest);
+        done(std::move(stream), h);
+      });
     });
   }
 

@@ -152,6 +152,12 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
   return std::unique_ptr<Database>(new Database(db.release()));
 }
 
+Result<std::unique_ptr<Database>> Database::open_image(std::string_view bytes) {
+  auto db = load_image(bytes);
+  if (!db) return db.error();
+  return std::unique_ptr<Database>(new Database(db->release()));
+}
+
 Database::~Database() {
   sqlite3_close_v2(db_);
 }

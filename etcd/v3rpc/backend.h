@@ -92,7 +92,8 @@ class Backend {
   // Maintenance.
   virtual void status(Reply<StatusInfo> done) = 0;
   virtual void hash_kv(int64_t revision, Reply<mvcc::HashKvResponse> done) = 0;
-  // A consistent image of the whole database (the v2 and v3 keyspaces).
+  // etcd's backend file of the v3 keyspace at one moment (bbolt, etcd 3.4's layout), then
+  // the 32-byte SHA-256 of that file.
   virtual void snapshot(Reply<std::string> done) = 0;
   virtual void move_leader(uint64_t target, Reply<bool> done) = 0;
   // GET lists the raised alarms; ACTIVATE/DEACTIVATE go through the log and answer the

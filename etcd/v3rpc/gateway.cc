@@ -1,10 +1,10 @@
-// The JSON gateway (gateway.h). Requests are read with Go's JSON rules (go_json.h) and
-// jsonpb's (jsonpb.h); here are
-//   1. the answers: grpc-gateway v1's statuses, error bodies, headers and stream framing;
+// The JSON gateway (gateway.h). Its JSON mapping is gateway_json.cc (on go_json.h and
+// jsonpb.h); here are
+//   1. the answers: grpc-gateway v1's headers, redirects and stream framing;
 //   2. the relays: one gRPC call per request over the in-process channel, and the routes.
 #include "etcd/v3rpc/gateway.h"
 
-#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -19,9 +19,10 @@
 #include <utility>
 
 #include "etcd/api/response.h"
-#include "etcd/v3rpc/go_json.h"
-#include "etcd/v3rpc/jsonpb.h"
+#include "etcd/common/go_json.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "v3electionpb/v3election.grpc.pb.h"
+#include "v3lockpb/v3lock.grpc.pb.h"
 
 namespace etcd::v3rpc {
 
@@ -32,38 +33,6 @@ namespace pb = etcdserverpb;
 using go_json::is_digit;
 
 // ---- 1. Answers ------------------------------------------------------------------------
-
-// Go's http.StatusText for the statuses grpc-gateway gives.
-std::string_view status_text(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 412:
-      return "Precondition Failed";
-    case 429:
-      return "Too Many Requests";
-    case 501:
-      return "Not Implemented";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Internal Server Error";
-  }
-}
 
 constexpr std::string_view kJson = "application/json";
 // grpc-go's text for a call past its deadline.
@@ -214,13 +183,17 @@ struct Stubs {
         lease(pb::Lease::NewStub(channel)),
         cluster(pb::Cluster::NewStub(channel)),
         maintenance(pb::Maintenance::NewStub(channel)),
-        auth(pb::Auth::NewStub(channel)) {}
+        auth(pb::Auth::NewStub(channel)),
+        lock(v3lockpb::Lock::NewStub(channel)),
+        election(v3electionpb::Election::NewStub(channel)) {}
   std::unique_ptr<pb::KV::Stub> kv;
   std::unique_ptr<pb::Watch::Stub> watch;
   std::unique_ptr<pb::Lease::Stub> lease;
   std::unique_ptr<pb::Cluster::Stub> cluster;
   std::unique_ptr<pb::Maintenance::Stub> maintenance;
   std::unique_ptr<pb::Auth::Stub> auth;
+  std::unique_ptr<v3lockpb::Lock::Stub> lock;
+  std::unique_ptr<v3electionpb::Election::Stub> election;
 };
 
 // grpc-gateway's Grpc-Timeout header: digits and a unit (H, M, S, m, u, n).
@@ -516,10 +489,31 @@ void add_auth_routes(std::unordered_map<std::string_view, Route>& r) {
           [](const Stubs& s, auto... a) { s.auth->async()->RoleRevokePermission(a...); });
 }
 
+// The Lock and Election services' routes (the google.api.http options of v3lock.proto and
+// v3election.proto). A waiting lock/lock or election/campaign whose client goes away is
+// canceled, which deletes its key.
+void add_recipe_routes(std::unordered_map<std::string_view, Route>& r) {
+  namespace lpb = v3lockpb;
+  namespace epb = v3electionpb;
+  r["lock/lock"] = unary<lpb::LockRequest, lpb::LockResponse>(
+      [](const Stubs& s, auto... a) { s.lock->async()->Lock(a...); });
+  r["lock/unlock"] = unary<lpb::UnlockRequest, lpb::UnlockResponse>(
+      [](const Stubs& s, auto... a) { s.lock->async()->Unlock(a...); });
+  r["election/campaign"] = unary<epb::CampaignRequest, epb::CampaignResponse>(
+      [](const Stubs& s, auto... a) { s.election->async()->Campaign(a...); });
+  r["election/proclaim"] = unary<epb::ProclaimRequest, epb::ProclaimResponse>(
+      [](const Stubs& s, auto... a) { s.election->async()->Proclaim(a...); });
+  r["election/leader"] = unary<epb::LeaderRequest, epb::LeaderResponse>(
+      [](const Stubs& s, auto... a) { s.election->async()->Leader(a...); });
+  r["election/observe"] = server_stream<epb::LeaderRequest, epb::LeaderResponse>(
+      [](const Stubs& s, auto... a) { s.election->async()->Observe(a...); });
+  r["election/resign"] = unary<epb::ResignRequest, epb::ResignResponse>(
+      [](const Stubs& s, auto... a) { s.election->async()->Resign(a...); });
+}
+
 // etcd 3.4's routes (the google.api.http options of rpc.proto), under /v3/. Not here:
-// /v3/lock/* and /v3/election/* (v3lockpb, v3electionpb: we have no such services, so
-// they answer 404 like any unknown route) and HashKV, whose /v3/maintenance/hash is Hash's
-// (etcd 3.4 registers both on that path and Hash's answers).
+// HashKV, whose /v3/maintenance/hash is Hash's (etcd 3.4 registers both on that path and
+// Hash's answers).
 std::unordered_map<std::string_view, Route> make_routes() {
   std::unordered_map<std::string_view, Route> r;
   r["kv/range"] = unary<pb::RangeRequest, pb::RangeResponse>(
@@ -573,6 +567,7 @@ std::unordered_map<std::string_view, Route> make_routes() {
       [](const Stubs& s, auto... a) { s.maintenance->async()->MoveLeader(a...); });
 
   add_auth_routes(r);
+  add_recipe_routes(r);
   return r;
 }
 
@@ -680,111 +675,4 @@ http::Handler make_gateway(std::shared_ptr<grpc::Channel> channel, std::vector<s
   return
       [gateway](std::shared_ptr<http::Exchange> exchange) { gateway->serve(std::move(exchange)); };
 }
-
-namespace gateway {
-
-Result<bool> BodyDecoder::next(pbuf::Message& out) {
-  out.Clear();
-  while (!rest_.empty() && go_json::is_space(rest_.front()))
-    rest_.remove_prefix(1);
-  if (rest_.empty()) return false;
-  auto length = go_json::scan(rest_, go_json::ScanMode::stream);
-  if (!length) return length.error();
-  const std::string_view value = rest_.substr(0, *length);  // no leading space left
-  rest_.remove_prefix(*length);
-  // Checked and normalised with Go's rules, the value is plain protobuf JSON: protobuf's
-  // own reader builds the message (its rules are laxer than Go's, which is why it does
-  // not see the body itself: it would take unknown enum names, unpadded base64, "1e2").
-  auto json = jsonpb::to_protobuf_json(value, *out.GetDescriptor());
-  if (!json) return json.error();
-  const auto status = pbuf::util::JsonStringToMessage(*json, &out);
-  if (!status.ok()) return Error{std::string(status.message())};
-  return true;
-}
-
-std::string to_json(const pbuf::Message& message) {
-  pbuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;  // jsonpb's OrigName
-  std::string out;
-  // Printing fails only for messages protobuf itself could not serialise.
-  if (!pbuf::util::MessageToJsonString(message, &out, options).ok()) return "{}";
-  return out;
-}
-
-int http_status(grpc::StatusCode code) {
-  using C = grpc::StatusCode;
-  switch (code) {
-    case C::OK:
-      return 200;
-    case C::CANCELLED:
-      return 408;
-    case C::INVALID_ARGUMENT:
-      return 400;
-    case C::DEADLINE_EXCEEDED:
-      return 504;
-    case C::NOT_FOUND:
-      return 404;
-    case C::ALREADY_EXISTS:
-      return 409;
-    case C::PERMISSION_DENIED:
-      return 403;
-    case C::UNAUTHENTICATED:
-      return 401;
-    case C::RESOURCE_EXHAUSTED:
-      return 429;
-    case C::FAILED_PRECONDITION:
-      return 412;
-    case C::ABORTED:
-      return 409;
-    case C::OUT_OF_RANGE:
-      return 400;
-    case C::UNIMPLEMENTED:
-      return 501;
-    case C::UNAVAILABLE:
-      return 503;
-    default:
-      return 500;  // UNKNOWN, INTERNAL, DATA_LOSS
-  }
-}
-
-namespace {
-// jsonpb leaves out empty strings and zero numbers.
-void append_string_member(std::string& out, std::string_view name, std::string_view value) {
-  if (value.empty()) return;
-  if (out.size() > 1) out += ',';
-  out += '"';
-  out += name;
-  out += "\":";
-  go_json::append_json_string(out, value);
-}
-void append_int_member(std::string& out, std::string_view name, int value) {
-  if (value == 0) return;
-  if (out.size() > 1) out += ',';
-  out += '"';
-  out += name;
-  out += "\":" + std::to_string(value);
-}
-}  // namespace
-
-// Members in the order etcd 3.4's gateway writes them.
-std::string error_json(grpc::StatusCode code, std::string_view message) {
-  std::string out = "{";
-  append_string_member(out, "error", message);
-  append_string_member(out, "message", message);
-  append_int_member(out, "code", static_cast<int>(code));
-  return out + "}";
-}
-
-std::string stream_error_json(grpc::StatusCode code, std::string_view message) {
-  const int status = http_status(code);
-  std::string out = "{";
-  append_int_member(out, "grpc_code", static_cast<int>(code));
-  append_int_member(out, "http_code", status);
-  append_string_member(out, "message", message);
-  append_string_member(out, "http_status", status_text(status));
-  return "{\"error\":" + out + "}}";
-}
-
-}  // namespace gateway
-
 }  // namespace etcd::v3rpc

@@ -58,6 +58,8 @@ class BodyDecoder {
 std::string to_json(const google::protobuf::Message& message);
 // grpc-gateway v1's HTTPStatusFromCode.
 int http_status(grpc::StatusCode code);
+// Go's http.StatusText for those statuses.
+std::string_view status_text(int status);
 // The body of a failed call: {"error":desc,"message":desc,"code":N}.
 std::string error_json(grpc::StatusCode code, std::string_view message);
 // The message that ends a failed stream: {"error":{"grpc_code",...,"http_status"}}.

@@ -9,7 +9,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "etcd/v3rpc/go_json.h"
+#include "etcd/common/go_json.h"
 
 namespace etcd::v3rpc::jsonpb {
 

@@ -148,10 +148,13 @@ ServerUnaryReactor* MaintenanceService::MoveLeader(CallbackServerContext*,
 
 namespace {
 
-// Streams a database image in chunks (etcd: 32 KiB), each with the bytes still to come.
+// Streams the backend file as etcd does: chunks of 32 KiB, each with the file's bytes still
+// to come, then the file's SHA-256 alone (remaining 0), so there are always two messages
+// at least.
 class SnapshotWriter final : public grpc::ServerWriteReactor<pb::SnapshotResponse> {
  public:
   static constexpr size_t kChunkBytes = 32 * 1024;
+  static constexpr size_t kDigestBytes = 32;
 
   explicit SnapshotWriter(Backend& backend) : self_(this) {
     backend.snapshot(
@@ -197,12 +200,13 @@ class SnapshotWriter final : public grpc::ServerWriteReactor<pb::SnapshotRespons
       Finish(grpc::Status::OK);
       return;
     }
-    const size_t n = std::min(kChunkBytes, image_.size() - sent_);
+    const size_t file = image_.size() - std::min(image_.size(), kDigestBytes);
+    const size_t n = sent_ < file ? std::min(kChunkBytes, file - sent_) : image_.size() - sent_;
     chunk_.Clear();
     set_header(chunk_.mutable_header(), header_);
     chunk_.set_blob(image_.substr(sent_, n));
     sent_ += n;
-    chunk_.set_remaining_bytes(image_.size() - sent_);
+    chunk_.set_remaining_bytes(sent_ < file ? file - sent_ : 0);
     StartWrite(&chunk_);
   }
 

@@ -1,10 +1,16 @@
-// The v3 gRPC services (etcdserverpb) on the callback API, each a thin layer: validate as
-// etcd's v3rpc layer does, convert protobuf to etcd/mvcc values, ask the Backend, convert
-// the answer back. No state of their own beyond open streams.
+// The v3 gRPC services (etcdserverpb; v3lockpb and v3electionpb at the end) on the
+// callback API, each a thin layer: validate as etcd's v3rpc layer does, convert protobuf
+// to etcd/mvcc values, ask the Backend, convert the answer back. No state of their own
+// beyond open streams.
 #pragma once
 
+#include <memory>
+
 #include "etcd/v3rpc/backend.h"
+#include "etcd/v3rpc/concurrency.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "v3electionpb/v3election.grpc.pb.h"
+#include "v3lockpb/v3lock.grpc.pb.h"
 
 namespace etcd::v3rpc {
 
@@ -105,6 +111,50 @@ class ClusterService final : public pb::Cluster::CallbackService {
 
  private:
   Backend& backend_;
+};
+
+// Lock (v3lockpb) and Election (v3electionpb): etcd 3.4's server-side recipes
+// (concurrency.h). Each holds one watch stream of the member for the waits of all its
+// calls, closed when the service is destroyed. Errors are UNKNOWN with etcd's text
+// (recipe_status), as etcd's servers return the errors of their own client.
+grpc::Status recipe_status(const Error& error);
+
+class LockService final : public v3lockpb::Lock::CallbackService {
+ public:
+  explicit LockService(Backend& backend)
+      : backend_(backend), watches_(concurrency::WatchMux::create(backend)) {}
+  ~LockService() override { watches_->close(); }
+
+  ServerUnaryReactor* Lock(CallbackServerContext*, const v3lockpb::LockRequest* request,
+                           v3lockpb::LockResponse* response) override;
+  ServerUnaryReactor* Unlock(CallbackServerContext*, const v3lockpb::UnlockRequest* request,
+                             v3lockpb::UnlockResponse* response) override;
+
+ private:
+  Backend& backend_;
+  std::shared_ptr<concurrency::WatchMux> watches_;
+};
+
+class ElectionService final : public v3electionpb::Election::CallbackService {
+ public:
+  explicit ElectionService(Backend& backend)
+      : backend_(backend), watches_(concurrency::WatchMux::create(backend)) {}
+  ~ElectionService() override { watches_->close(); }
+
+  ServerUnaryReactor* Campaign(CallbackServerContext*, const v3electionpb::CampaignRequest* request,
+                               v3electionpb::CampaignResponse* response) override;
+  ServerUnaryReactor* Proclaim(CallbackServerContext*, const v3electionpb::ProclaimRequest* request,
+                               v3electionpb::ProclaimResponse* response) override;
+  ServerUnaryReactor* Leader(CallbackServerContext*, const v3electionpb::LeaderRequest* request,
+                             v3electionpb::LeaderResponse* response) override;
+  grpc::ServerWriteReactor<v3electionpb::LeaderResponse>* Observe(
+      CallbackServerContext*, const v3electionpb::LeaderRequest* request) override;
+  ServerUnaryReactor* Resign(CallbackServerContext*, const v3electionpb::ResignRequest* request,
+                             v3electionpb::ResignResponse* response) override;
+
+ private:
+  Backend& backend_;
+  std::shared_ptr<concurrency::WatchMux> watches_;
 };
 
 }  // namespace etcd::v3rpc

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include <grpcpp/grpcpp.h>
@@ -33,8 +34,18 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
     Finish(std::move(status));
   }
 
-  void OnCancel() override { fail(grpc::Status::CANCELLED); }
+  // Runs `hook` if the call is canceled (client gone, deadline passed), for calls that
+  // must undo work of their own then (a waiting Lock deletes its key). Set it before the
+  // reactor is handed to gRPC; it is dropped at OnDone.
+  void on_cancel(std::function<void()> hook) { cancel_hook_ = std::move(hook); }
+
+  void OnCancel() override {
+    fail(grpc::Status::CANCELLED);
+    if (cancel_hook_) cancel_hook_();
+  }
   void OnDone() override {
+    // The hook may hold what holds the call: dropped first, so that neither outlives it.
+    cancel_hook_ = nullptr;
     // Drops the self-reference; if no callback still holds the call, it is freed as this
     // returns (like `delete this` at the end of OnDone).
     auto last = std::move(self_);
@@ -45,7 +56,8 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
 
   Response* response_;
   std::atomic<bool> finished_{false};
-  std::shared_ptr<UnaryCall> self_;  // set in start(), dropped in OnDone()
+  std::function<void()> cancel_hook_;  // gRPC runs OnCancel before OnDone, never together
+  std::shared_ptr<UnaryCall> self_;    // set in start(), dropped in OnDone()
 };
 
 }  // namespace etcd::v3rpc

@@ -432,6 +432,12 @@ class GwMaintenance(GwCase):
             self.assertLessEqual(set(m), {"header", "remaining_bytes", "blob"}, m)
         self.assertNotIn("remaining_bytes", msgs[-1])  # 0 on the last message
         data = b"".join(base64.b64decode(m.get("blob", "")) for m in msgs)
+        # chunks of the file, each with the file's bytes after it; then the sha256 alone
+        self.assertEqual(len(base64.b64decode(msgs[-1]["blob"])), 32)
+        sent = 0
+        for m in msgs[:-1]:
+            sent += len(base64.b64decode(m.get("blob", "")))
+            self.assertEqual(int(m.get("remaining_bytes", "0")), len(data) - 32 - sent, m)
         # the backend file followed by its sha256 (what `snapshot restore` verifies)
         self.assertEqual(hashlib.sha256(data[:-32]).digest(), data[-32:])
 

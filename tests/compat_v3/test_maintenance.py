@@ -1,13 +1,16 @@
 """Maintenance service through etcdctl: snapshot save (then the offline `snapshot status`
 and `snapshot restore` on the file, which read it as etcd's bbolt backend followed by a
-sha256 of it), defrag, alarm list/disarm."""
+sha256 of it, and the real etcd serving the restored data dir), defrag, alarm
+list/disarm."""
 
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 
-from v3compat import ENV, V3Case, needs
+import cluster
+from v3compat import ENV, V3Case, b64, etcdctl, needs, unb64, wait_until
 
 
 class CtlSnapshot(V3Case):
@@ -63,6 +66,74 @@ class CtlSnapshot(V3Case):
             f.truncate(os.path.getsize(path) - 5)
         r = self.ctl("snapshot", "restore", path, "--data-dir", os.path.join(self.tmp, "r"))
         self.assertCtlError(r, 1, ["Error: snapshot missing hash but --skip-hash-check=false"])
+
+    @needs("bbolt", "lease")
+    def test_restore_into_real_etcd_serves_the_same_keyspace(self):
+        # The migration path: what a member served, etcd 3.4 serves from the restored file.
+        if not os.access(cluster.REAL_ETCD, os.X_OK):
+            self.skipTest("needs %s (Debian etcd-server)" % cluster.REAL_ETCD)
+        lease = self.ctl_json("lease", "grant", "600")["ID"]
+        self.cleanup_quietly(self.ctl, "lease", "revoke", "%x" % lease)
+        first = self.put(self.k("a"), "1")
+        self.put(self.k("a"), "2")
+        self.put(self.k("big"), "x" * 70000)  # a value over many bbolt pages
+        self.put(self.k("gone"), "deleted before the snapshot")
+        self.ctl_ok("del", self.k("gone"))
+        self.put(self.k("leased"), "with a lease", "--lease=%x" % lease)
+        before = self.ctl_json("get", "", "--prefix")  # the whole keyspace, other cases' too
+        path = self.save()
+
+        url = self.start_restored_etcd(path)
+        after = etcdctl(url, "get", "", "--prefix", "-w", "json")
+        self.assertEqual(after.rc, 0, after)
+        after = after.json()
+        # keys, values, create/mod revisions, versions and leases, and the revision
+        self.assertIn(self.k("leased"), [unb64(kv["key"]) for kv in before["kvs"]])
+        self.assertEqual(after["kvs"], before["kvs"])
+        self.assertEqual(after["count"], before["count"])
+        self.assertEqual(after["header"]["revision"], before["header"]["revision"])
+        # history not compacted away came along
+        old = etcdctl(url, "get", self.k("a"), "--rev=%d" % first, "--print-value-only")
+        self.assertEqual((old.rc, old.out), (0, "1\n"), old)
+        ttl = etcdctl(url, "lease", "timetolive", "%x" % lease, "--keys", "-w", "json")
+        self.assertEqual(ttl.rc, 0, ttl)
+        self.assertEqual(ttl.json()["granted-ttl"], 600, ttl)
+        self.assertEqual(ttl.json()["keys"], [b64(self.k("leased"))], ttl)
+
+    def start_restored_etcd(self, path):
+        """Restores `path` into a fresh data dir and starts the real etcd on it (stopped
+        at cleanup); returns its client URL once it answers a linearizable get."""
+        peer, client = ["http://127.0.0.1:%d" % p for p in cluster._pick_ports(2)]
+        data = os.path.join(self.tmp, "migrated.etcd")
+        initial = ["--name", "migrated", "--initial-cluster", "migrated=" + peer,
+                   "--initial-advertise-peer-urls", peer]
+        self.ctl_ok("snapshot", "restore", path, "--data-dir", data, *initial)
+        log_path = os.path.join(self.tmp, "etcd.log")
+        log = open(log_path, "wb")
+        proc = subprocess.Popen(
+            [cluster.REAL_ETCD, "--data-dir", data, "--listen-peer-urls", peer,
+             "--listen-client-urls", client, "--advertise-client-urls", client] + initial,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env=cluster._clean_env(), start_new_session=True,
+            preexec_fn=cluster._die_with_parent)
+
+        def stop():
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+            log.close()
+        self.addCleanup(stop)
+        try:
+            wait_until(lambda: proc.poll() is None and etcdctl(client, "get", "x").rc == 0,
+                       timeout=30, what="the restored etcd to serve")
+        except AssertionError as e:
+            with open(log_path, "rb") as f:
+                tail = f.read()[-4000:].decode("utf-8", "replace")
+            raise AssertionError("%s\n--- etcd log ---\n%s" % (e, tail)) from None
+        return client
 
     def test_save_from_every_member(self):
         for i, url in enumerate(self.urls):

@@ -25,12 +25,12 @@ ETCDCTL = "/usr/bin/etcdctl"
 # kv, watch, lease, cluster, maintenance: the gRPC services of those names (etcdserverpb).
 # lock: the lock/election cases: etcdctl lock/elect (client-side recipes in etcdctl 3.4 that
 #   use Txn, LeaseGrant/KeepAlive/Revoke and Watch).
-# lockgw: the gateway's /v3/lock, /v3/election (the v3lockpb.Lock and v3electionpb.Election
-#   services, server-side); those cases also need lock and gateway.
+# lockgw: the v3lockpb.Lock and v3electionpb.Election services (server-side), through the
+#   gateway's /v3/lock, /v3/election (those cases also need gateway) and through gRPC.
 # gateway: the JSON gateway (HTTP/1.1 POST /v3/...) on the client port.
 # python: the python3-etcd3 (gRPC) and python3-etcd3gw (gateway) client cases.
 # bbolt: snapshots in etcd's own backend format, which `etcdctl snapshot status/restore`
-#   open as a bbolt database (etcd2's snapshot is its SQLite image, so it lacks this one).
+#   open as a bbolt database, and which the real etcd serves once restored.
 ALL_SERVICES = ("kv", "watch", "lease", "cluster", "maintenance", "lock", "lockgw", "gateway",
                 "python", "bbolt")
 

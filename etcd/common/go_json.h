@@ -1,5 +1,6 @@
-// Go's JSON text rules, as etcd 3.4's gateway (grpc-gateway v1 on Go's encoding/json)
-// applies them to request bodies: the scanner that checks a value and finds its end, with
+// Go's JSON text rules (encoding/json, strconv), for what etcd writes or reads with Go's
+// encoding/json: the v3 gateway's request bodies (etcd/v3rpc), the member records of
+// etcd's backend file (etcd/bolt). Here: the scanner that checks a value and finds its end, with
 // Go's syntax errors; Go's string escaping and unquoting; strconv.Quote for error texts.
 // A checked value is then handled as its raw text, as jsonpb handles a json.RawMessage:
 // the walkers below need no error handling.
@@ -13,7 +14,7 @@
 
 #include "etcd/common/result.h"
 
-namespace etcd::v3rpc::go_json {
+namespace etcd::go_json {
 
 inline bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -93,4 +94,4 @@ Result<void> for_each_element(std::string_view array, F f) {
   return Ok{};
 }
 
-}  // namespace etcd::v3rpc::go_json
+}  // namespace etcd::go_json

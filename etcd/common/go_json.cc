@@ -1,11 +1,11 @@
 // Go's JSON text rules (go_json.h).
-#include "etcd/v3rpc/go_json.h"
+#include "etcd/common/go_json.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <vector>
 
-namespace etcd::v3rpc::go_json {
+namespace etcd::go_json {
 
 std::string hex_escape(const char* format, unsigned value) {
   char buf[16];
@@ -565,4 +565,4 @@ Result<size_t> scan(std::string_view in, ScanMode mode) {
   return GoScanner::scan(in, mode);
 }
 
-}  // namespace etcd::v3rpc::go_json
+}  // namespace etcd::go_json
