@@ -171,7 +171,6 @@ std::string json_string(std::string_view s) {
   return out;
 }
 
-
 Kind kind_of(std::string_view raw) {
   switch (raw.front()) {
     case 'n':

@@ -145,7 +145,7 @@ def ctl_state_at(url, prefix, rev):
 def expiry(h, args, rng, out):
     problems = []
     urls = h.cluster.client_urls
-    cs = [U.client(u, timeout=5.0) for u in urls]
+    cs = [U.client(u, timeout=5.0, wait_connected=True) for u in urls]
     try:
         prefix = "/v3lease/expiry-%d/" % rng.randrange(1 << 30)
         keys = ["%sk%d" % (prefix, i) for i in range(args.keys)]
@@ -296,7 +296,7 @@ def keepalive(h, args, rng, out):
     lead = h.leader()
     followers = [i for i in range(h.size) if i != lead]
     f = rng.choice(followers)
-    cs = [U.client(u, timeout=2.0) for u in urls]
+    cs = [U.client(u, timeout=2.0, wait_connected=True) for u in urls]
     bg = None
     ka = pres = None
     try:

@@ -353,7 +353,7 @@ def run_round(h, args, rnum, mode, change, out):
     opened = []
     try:
         if mode == "one-stream":
-            wc = U.client(urls[watch_members[0]], timeout=30.0)
+            wc = U.client(urls[watch_members[0]], timeout=30.0, wait_connected=True)
             opened.append(wc)
             groups = [(wc, watchers)]
             for w in watchers:
@@ -363,14 +363,14 @@ def run_round(h, args, rnum, mode, change, out):
             groups = []
             for g in range(0, len(watchers), per):
                 m = watch_members[(g // per) % len(watch_members)]
-                wc = U.client(urls[m], timeout=30.0)
+                wc = U.client(urls[m], timeout=30.0, wait_connected=True)
                 opened.append(wc)
                 ws = watchers[g:g + per]
                 for w in ws:
                     w.member = m
                 groups.append((wc, ws))
         ids = U.member_ids(urls) if change == "move" else {}
-        wr = U.client(urls[writer_member], timeout=3.0)
+        wr = U.client(urls[writer_member], timeout=3.0, wait_connected=True)
         opened.append(wr)
         r0 = U.current_revision(wr)
         early = [(gc, [w for w in ws if not w.spec.late]) for gc, ws in groups]

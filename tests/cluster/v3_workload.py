@@ -349,7 +349,7 @@ def final_reads(h, keys, args, res):
     """A linearizable read of every key from every member, recorded in the history.
     Returns (ops, key -> value, the highest header revision seen)."""
     ops, values, target = [], {}, None
-    clients = [U.client(u, timeout=5.0) for u in h.client_urls]
+    clients = [U.client(u, timeout=5.0, wait_connected=True) for u in h.client_urls]
     try:
         for key in keys:
             for i, c in enumerate(clients):
@@ -390,7 +390,7 @@ def converge(h, prefix, target, final_values, args, res):
     listings = {}
     end = U.prefix_end(prefix)
     for i, u in enumerate(h.client_urls):
-        c = U.client(u, timeout=5.0)
+        c = U.client(u, timeout=5.0, wait_connected=True)
         try:
             got = [None]
 

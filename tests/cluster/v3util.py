@@ -59,10 +59,18 @@ def hostport(url):
     return host, int(port)
 
 
-def client(url, timeout=5.0):
+def client(url, timeout=5.0, wait_connected=False, connect_timeout=30.0):
+    """wait_connected: return only once the connection is up (for members known to be up).
+    On a loaded machine the first TCP and HTTP/2 handshake may take longer than one call's
+    `timeout`: the call then fails with UNAVAILABLE "tcp handshaker shutdown" before the
+    member ever saw it."""
     import etcd3
+    import grpc
     host, port = hostport(url)
-    return etcd3.client(host=host, port=port, timeout=timeout, grpc_options=GRPC_OPTIONS)
+    c = etcd3.client(host=host, port=port, timeout=timeout, grpc_options=GRPC_OPTIONS)
+    if wait_connected:
+        grpc.channel_ready_future(c.channel).result(timeout=connect_timeout)
+    return c
 
 
 def prefix_end(prefix):
