@@ -474,6 +474,8 @@ class EtcdServer::V3 final : public v3rpc::Backend {
 void EtcdServer::open_v3() {
   watch_hub_ = std::make_unique<mvcc::WatchHub>(core_->kv());
   core_->on_v3_events = [this](const std::vector<mvcc::Event>& events) {
+    if (!grpc_) return watch_hub_->notify(events);
+    auto batch = grpc_->batch_watch_writes();
     watch_hub_->notify(events);
   };
   core_->on_v3_restored = [this] {

@@ -29,12 +29,13 @@ constexpr size_t kGrpcOverheadBytes = 512 * 1024;
 struct GrpcServer::Impl {
   Impl(Backend& backend, Options options)
       : kv(backend, options.max_txn_ops),
-        watch(backend),
+        watch(backend, watch_batching),
         lease(backend),
         maintenance(backend),
         cluster(backend),
         lock(backend),
         election(backend) {}
+  WatchBatching watch_batching;  // before `watch`, which keeps a reference
   KvService kv;
   WatchService watch;
   LeaseService lease;
@@ -88,6 +89,10 @@ void GrpcServer::adopt(int fd) {
     spdlog::debug("v3 gRPC: TCP_NODELAY on an adopted connection: {}", std::strerror(errno));
   }
   grpc::AddInsecureChannelFromFd(impl_->server.get(), fd);
+}
+
+WatchBatching::Batch GrpcServer::batch_watch_writes() {
+  return impl_->watch_batching.begin();
 }
 
 std::shared_ptr<grpc::Channel> GrpcServer::in_process_channel() {

@@ -7,6 +7,7 @@
 
 #include "etcd/common/result.h"
 #include "etcd/v3rpc/backend.h"
+#include "etcd/v3rpc/watch_batching.h"
 
 namespace grpc {
 class Channel;
@@ -29,6 +30,9 @@ class GrpcServer {
   void adopt(int fd);
   // Cancels every open call and stops serving; idempotent. Returns once every call ended.
   void shutdown();
+  // Around one notification of the watchers (from one thread): the messages it makes leave
+  // each connection coalesced (watch_batching.h).
+  WatchBatching::Batch batch_watch_writes();
 
   // A channel to these services within the process (for the JSON gateway, which calls
   // them as etcd's gateway calls its own gRPC server).

@@ -8,6 +8,7 @@
 
 #include "etcd/v3rpc/backend.h"
 #include "etcd/v3rpc/concurrency.h"
+#include "etcd/v3rpc/watch_batching.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
 #include "v3electionpb/v3election.grpc.pb.h"
 #include "v3lockpb/v3lock.grpc.pb.h"
@@ -43,12 +44,14 @@ class KvService final : public pb::KV::CallbackService {
 
 class WatchService final : public pb::Watch::CallbackService {
  public:
-  explicit WatchService(Backend& backend) : backend_(backend) {}
+  WatchService(Backend& backend, WatchBatching& batching)
+      : backend_(backend), batching_(batching) {}
   grpc::ServerBidiReactor<pb::WatchRequest, pb::WatchResponse>* Watch(
       CallbackServerContext* context) override;
 
  private:
   Backend& backend_;
+  WatchBatching& batching_;
 };
 
 class LeaseService final : public pb::Lease::CallbackService {

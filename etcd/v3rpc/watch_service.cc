@@ -31,7 +31,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<pb::WatchRequest, pb::
   // Replies waiting for a slow client (each at most a batch of 1000 revisions' events).
   static constexpr size_t kMaxQueued = 10000;
 
-  explicit WatchReactor(Backend& backend) {
+  WatchReactor(Backend& backend, WatchBatching& batching, int fd) : batching_(batching), fd_(fd) {
     stream_ = backend.open_watch_stream(
         [this](mvcc::WatchResponse r, Header h) { enqueue(std::move(r), h); });
     StartRead(&request_);
@@ -102,6 +102,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<pb::WatchRequest, pb::
     current_ = std::move(queue_.front());
     queue_.pop_front();
     writing_ = true;
+    batching_.before_write(fd_);
     StartWrite(&current_);
   }
 
@@ -115,6 +116,8 @@ class WatchReactor final : public grpc::ServerBidiReactor<pb::WatchRequest, pb::
     Finish(std::move(status));
   }
 
+  WatchBatching& batching_;
+  const int fd_;  // the connection's descriptor (WatchBatching), -1 if not known
   std::shared_ptr<WatchStream> stream_;
   pb::WatchRequest request_;
   // Recursive: gRPC may run a reaction inline from a Start* call made under the lock.
@@ -128,8 +131,8 @@ class WatchReactor final : public grpc::ServerBidiReactor<pb::WatchRequest, pb::
 }  // namespace
 
 grpc::ServerBidiReactor<pb::WatchRequest, pb::WatchResponse>* WatchService::Watch(
-    CallbackServerContext*) {
-  return new WatchReactor(backend_);
+    CallbackServerContext* context) {
+  return new WatchReactor(backend_, batching_, WatchBatching::descriptor_of(context->peer()));
 }
 
 }  // namespace etcd::v3rpc
