@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/common/preamble.h"
 #include "bench/common/server_process.h"
 #include "bench/common/system_info.h"
 #include "bench/v2/bench_options.h"
@@ -28,55 +29,30 @@ namespace {
 using bench::BenchOptions;
 using bench::ServerKind;
 
-std::string first_line_of(const std::string& command) {
-  std::string line;
-  if (FILE* p = popen((command + " 2>&1").c_str(), "r")) {
-    char buffer[256];
-    if (fgets(buffer, sizeof buffer, p)) line = buffer;
-    pclose(p);
-  }
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  return line;
-}
-
-// Drops servers whose binary is missing; false when nothing is left to run.
-bool check_binaries(BenchOptions& o) {
-  std::erase_if(o.servers, [&o](ServerKind k) {
-    const auto& path = k == ServerKind::etcd2 ? o.etcd2_path : o.etcd_path;
-    if (std::filesystem::exists(path)) return false;
-    std::cerr << fmt::format("v2_bench: {} not found at {}; skipping it\n", bench::server_name(k),
-                             path);
-    return true;
-  });
-  return !o.servers.empty();
+bench::Preamble preamble_of(const BenchOptions& o) {
+  return {.tool = "v2_bench",
+          .etcd2_path = o.etcd2_path,
+          .etcd_path = o.etcd_path,
+          .data_dir = o.data_dir,
+          .allow_tmpfs = o.allow_tmpfs};
 }
 
 void print_header(const BenchOptions& o) {
-  std::cout << "# v2_bench\n\n"
-            << "- machine: " << bench::machine_summary() << "\n"
-            << fmt::format("- data dir: {} on {} ({}), fsync on\n", o.data_dir,
-                           bench::filesystem_type(o.data_dir), bench::mount_source(o.data_dir))
-            << "- etcd2: " << o.etcd2_path << " (" << first_line_of(o.etcd2_path + " --version")
-            << ")\n"
-            << "- etcd: " << o.etcd_path << " (" << first_line_of(o.etcd_path + " --version")
-            << ")\n"
-            << fmt::format("- flags (both): --heartbeat-interval {} --election-timeout {} "
-                           "--snapshot-count {}\n",
-                           o.heartbeat_ms, o.election_ms, o.snapshot_count)
-            << fmt::format("- runs: {} s measured after {} s warm-up, {} repetitions per cell and "
-                           "server (interleaved), {} client thread(s), {} watchers\n",
-                           o.seconds, o.warmup_s, o.repetitions, o.client_threads, o.watchers)
+  std::cout << bench::header_lines(preamble_of(o))
+            << fmt::format(
+                   "- flags (both): --heartbeat-interval {} --election-timeout {} "
+                   "--snapshot-count {}\n",
+                   o.heartbeat_ms, o.election_ms, o.snapshot_count)
+            << fmt::format(
+                   "- runs: {} s measured after {} s warm-up, {} repetitions per cell and "
+                   "server (interleaved), {} client thread(s), {} watchers\n",
+                   o.seconds, o.warmup_s, o.repetitions, o.client_threads, o.watchers)
             << fmt::format("- load average at start: {:.2f}\n\n", bench::load_average());
   std::cout.flush();
 }
 
 int run(BenchOptions& o) {
-  std::filesystem::create_directories(o.data_dir);
-  if (bench::filesystem_type(o.data_dir) == "tmpfs" && !o.allow_tmpfs) {
-    std::cerr << "v2_bench: " << o.data_dir << " is on tmpfs; fsync would be free there. Use "
-              << "--data-dir on a real disk (or --allow-tmpfs).\n";
-    return 2;
-  }
+  if (!bench::data_dir_usable(preamble_of(o))) return 2;
   print_header(o);
   std::string error;
   if (o.matrix && !o.workloads.empty()) {
@@ -103,7 +79,7 @@ int main(int argc, char** argv) {
   bench::raise_fd_limit();
   unsetenv("JOURNAL_STREAM");  // etcd2 drops its log timestamps under journald
   BenchOptions options = bench::parse_options(argc, argv);
-  if (!check_binaries(options)) return 2;
+  if (!bench::keep_present_servers(preamble_of(options), options.servers)) return 2;
   const int rc = run(options);
   if (!options.keep_data) {
     std::error_code ignored;

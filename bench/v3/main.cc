@@ -17,6 +17,7 @@
 #include <absl/synchronization/mutex.h>
 #include <fmt/format.h>
 
+#include "bench/common/preamble.h"
 #include "bench/common/server_process.h"
 #include "bench/common/system_info.h"
 #include "bench/v3/v3_options.h"
@@ -28,39 +29,16 @@ namespace {
 using bench::ServerKind;
 using bench::v3::Options;
 
-std::string first_line_of(const std::string& command) {
-  std::string line;
-  if (FILE* p = popen((command + " 2>&1").c_str(), "r")) {
-    char buffer[256];
-    if (fgets(buffer, sizeof buffer, p)) line = buffer;
-    pclose(p);
-  }
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
-    line.pop_back();
-  return line;
-}
-
-// Drops servers whose binary is missing; false when nothing is left to run.
-bool check_binaries(Options& o) {
-  std::erase_if(o.servers, [&o](ServerKind k) {
-    const auto& path = k == ServerKind::etcd2 ? o.etcd2_path : o.etcd_path;
-    if (std::filesystem::exists(path)) return false;
-    std::cerr << fmt::format("v3_bench: {} not found at {}; skipping it\n", bench::server_name(k),
-                             path);
-    return true;
-  });
-  return !o.servers.empty();
+bench::Preamble preamble_of(const Options& o) {
+  return {.tool = "v3_bench",
+          .etcd2_path = o.etcd2_path,
+          .etcd_path = o.etcd_path,
+          .data_dir = o.data_dir,
+          .allow_tmpfs = o.allow_tmpfs};
 }
 
 void print_header(const Options& o) {
-  std::cout << "# v3_bench\n\n"
-            << "- machine: " << bench::machine_summary() << "\n"
-            << fmt::format("- data dir: {} on {} ({}), fsync on\n", o.data_dir,
-                           bench::filesystem_type(o.data_dir), bench::mount_source(o.data_dir))
-            << "- etcd2: " << o.etcd2_path << " (" << first_line_of(o.etcd2_path + " --version")
-            << ")\n"
-            << "- etcd: " << o.etcd_path << " (" << first_line_of(o.etcd_path + " --version")
-            << ")\n"
+  std::cout << bench::header_lines(preamble_of(o))
             << fmt::format(
                    "- flags (both): --heartbeat-interval {} --election-timeout {} "
                    "--snapshot-count {}; a fresh {}-member cluster of each per workload\n",
@@ -76,12 +54,7 @@ void print_header(const Options& o) {
 }
 
 int run(const Options& o) {
-  std::filesystem::create_directories(o.data_dir);
-  if (bench::filesystem_type(o.data_dir) == "tmpfs" && !o.allow_tmpfs) {
-    std::cerr << "v3_bench: " << o.data_dir << " is on tmpfs; fsync would be free there. Use "
-              << "--data-dir on a real disk (or --allow-tmpfs).\n";
-    return 2;
-  }
+  if (!bench::data_dir_usable(preamble_of(o))) return 2;
   print_header(o);
   std::string error;
   std::vector<bench::v3::Cell> cells;
@@ -101,7 +74,7 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   unsetenv("JOURNAL_STREAM");  // etcd2 drops its log timestamps under journald
   Options options = bench::v3::parse_options(argc, argv);
-  if (!check_binaries(options)) return 2;
+  if (!bench::keep_present_servers(preamble_of(options), options.servers)) return 2;
   const int rc = run(options);
   if (!options.keep_data) {
     std::error_code ignored;
