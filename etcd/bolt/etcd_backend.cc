@@ -81,22 +81,10 @@ void add_auth(Bucket& root) {
   root.buckets.emplace(e::kAuthRolesBucket, Bucket{});
 }
 
-// RAII read transaction: every bucket comes from the state its first read saw.
-class ReadTransaction {
- public:
-  explicit ReadTransaction(store::Database& db) : db_(db) { db_.exec("BEGIN"); }
-  ~ReadTransaction() { db_.exec("COMMIT"); }
-  ReadTransaction(const ReadTransaction&) = delete;
-  ReadTransaction& operator=(const ReadTransaction&) = delete;
-
- private:
-  store::Database& db_;
-};
-
 }  // namespace
 
 Bucket etcd_buckets(mvcc::KvStore& kv, store::Database& db, const EtcdBackendInfo& info) {
-  ReadTransaction read(db);
+  store::Transaction read(db);  // every bucket from the state its first read saw
   Bucket root;
   root.buckets.emplace(e::kKeyBucket, key_bucket(db));
   root.buckets.emplace(e::kMetaBucket, meta_bucket(kv, info));

@@ -16,17 +16,7 @@
 
 namespace etcd::mvcc::testing {
 
-// BEGIN on construction, COMMIT on destruction.
-class Transaction {
- public:
-  explicit Transaction(store::Database& db) : db_(db) { db_.exec("BEGIN"); }
-  ~Transaction() { db_.exec("COMMIT"); }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
- private:
-  store::Database& db_;
-};
+using store::Transaction;
 
 inline std::string str(const Error& e) {
   return e.message + " (code " + std::to_string(e.code) + ")";

@@ -110,6 +110,19 @@ class Database {
   int wal_frames_ = 0;
 };
 
+// BEGIN on construction, COMMIT on destruction: a consistent read of several tables, or
+// a test's writes outside the store's own batches.
+class Transaction {
+ public:
+  explicit Transaction(Database& db) : db_(db) { db_.exec("BEGIN"); }
+  ~Transaction() { db_.exec("COMMIT"); }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+ private:
+  Database& db_;
+};
+
 // A second connection to a store database that only copies its WAL into the database
 // file (PASSIVE: never waits for, nor blocks, the writer). Owned by the store's owner,
 // used from one thread at a time, typically a background one.

@@ -79,14 +79,21 @@ TEST(WatchBatching, WritesOutsideABatchAreLeftAlone) {
   }
 }
 
-TEST(WatchBatching, UnknownAndClosedDescriptorsAreHarmless) {
+TEST(WatchBatching, UnknownAndClosedDescriptorsDoNotDisturbTheOthers) {
+  TcpPair pair;
   WatchBatching batching;
-  auto batch = batching.begin();
-  batching.before_write(-1);
-  const int closed = ::dup(0);
-  ::close(closed);
-  batching.before_write(closed);
-  batching.before_write(closed);  // setsockopt fails: only the coalescing is lost
+  {
+    auto batch = batching.begin();
+    batching.before_write(-1);
+    const int closed = ::dup(pair.client);
+    ::close(closed);
+    batching.before_write(closed);
+    batching.before_write(closed);  // setsockopt fails: only the coalescing is lost
+    batching.before_write(pair.server);
+    batching.before_write(pair.server);
+    EXPECT_TRUE(corked(pair.server));
+  }
+  EXPECT_FALSE(corked(pair.server));
 }
 
 }  // namespace
