@@ -2,7 +2,6 @@
 SHELL := /bin/bash
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
-FUZZ_DIR ?= build-fuzz
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
@@ -18,14 +17,12 @@ deps:
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
+# The sanitizer tree: clang, ASan + UBSan, libFuzzer's coverage (cmake/warnings.cmake). It
+# builds the test binaries (make build-asan) and the fuzz targets (make fuzz).
 $(ASAN_DIR)/build.ninja:
-	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCORESTACK_SANITIZE=ON \
-	  -DCORESTACK_BENCH=OFF -DCORESTACK_SIM_BUG_VARIANTS=OFF $(CMAKE_FLAGS)
-
-# libFuzzer needs clang; only the fuzz targets (and what they link) are built in this tree.
-$(FUZZ_DIR)/build.ninja:
-	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCORESTACK_FUZZ=ON $(CMAKE_FLAGS)
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCORESTACK_SANITIZE=ON -DCORESTACK_FUZZ=ON -DCORESTACK_BENCH=OFF \
+	  -DCORESTACK_SIM_BUG_VARIANTS=OFF $(CMAKE_FLAGS)
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
@@ -34,17 +31,18 @@ build: deps $(BUILD_DIR)/build.ninja
 build-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) --target test_binaries
 
-build-fuzz: deps $(FUZZ_DIR)/build.ninja
-	cmake --build $(FUZZ_DIR) --target fuzzers
+build-fuzz: deps $(ASAN_DIR)/build.ninja
+	cmake --build $(ASAN_DIR) --target fuzzers
 
 # Starts the local demo in the foreground (Ctrl-C stops it).
 run: build
 	@scripts/run-local $(BUILD_DIR)
 
-# Every tier this machine supports (scripts/run-tests): the normal build's tests while the
-# sanitizer and fuzz trees build beside them at nice 19, then those trees' tests.
-test: build
-	@scripts/run-tests $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+# Every tier this machine supports (scripts/run-tests builds the trees): the real-process
+# tests start once the programs are built, while the test binaries and then the sanitizer
+# and fuzz trees compile beside them (niced); then the other tests of each tree.
+test: deps $(BUILD_DIR)/build.ninja
+	@scripts/run-tests $(BUILD_DIR) $(ASAN_DIR)
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -L unit
@@ -66,8 +64,8 @@ test-long: build
 
 # Every libFuzzer target for 60 s on its committed seed corpus.
 fuzz: build-fuzz
-	cmake -S . -B $(FUZZ_DIR) -DFUZZ_SECONDS=60 >/dev/null
-	cd $(FUZZ_DIR) && ctest $(CTEST_FLAGS) -L fuzz
+	cmake -S . -B $(ASAN_DIR) -DFUZZ_SECONDS=60 >/dev/null
+	cd $(ASAN_DIR) && ctest $(CTEST_FLAGS) -L fuzz
 
 bench: build
 	cmake --build $(BUILD_DIR) --target benches
@@ -78,4 +76,4 @@ fmt:
 	@echo "formatted $$(git ls-files '*.cc' '*.h' | wc -l) files"
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz

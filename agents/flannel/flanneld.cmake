@@ -11,5 +11,6 @@ foreach(backend vxlan host-gw udp)
     COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/flannel/overlay.py
             --flanneld $<TARGET_FILE:flanneld> --etcd2 $<TARGET_FILE:etcd2> --backend ${backend})
   set_tests_properties(flannel_overlay_${backend} PROPERTIES LABELS cluster TIMEOUT 300
-    SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier COST 100)
+    SKIP_RETURN_CODE 77)
+  corestack_proc_tests(flannel_overlay_${backend})
 endforeach()

@@ -26,4 +26,5 @@ add_test(NAME fleet_engine_cluster_real_etcd COMMAND ${FLEET_ENGINE_CLUSTER} --k
 set_tests_properties(fleet_engine_cluster_etcd2 PROPERTIES LABELS cluster)
 set_tests_properties(fleet_engine_cluster_real_etcd PROPERTIES LABELS compat)
 set_tests_properties(fleet_engine_cluster_etcd2 fleet_engine_cluster_real_etcd PROPERTIES
-  TIMEOUT 600 SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier COST 100)
+  TIMEOUT 600 SKIP_RETURN_CODE 77)
+corestack_proc_tests(fleet_engine_cluster_etcd2 fleet_engine_cluster_real_etcd)

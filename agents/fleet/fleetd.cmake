@@ -36,7 +36,8 @@ add_test(NAME fleet_fleetd_single_real_etcd
 set_tests_properties(fleet_fleetd_single_etcd2 PROPERTIES LABELS cluster)
 set_tests_properties(fleet_fleetd_single_real_etcd PROPERTIES LABELS compat)
 set_tests_properties(fleet_fleetd_single_etcd2 fleet_fleetd_single_real_etcd PROPERTIES
-  TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier COST 100)
+  TIMEOUT 300 SKIP_RETURN_CODE 77)
+corestack_proc_tests(fleet_fleetd_single_etcd2 fleet_fleetd_single_real_etcd)
 
 # fleetctl: the CLI on the v1 API (unix socket or http via libcurl, --tunnel through the
 # system ssh), or with --driver etcd on fleetd's FleetApi in-process over etcd.
@@ -70,7 +71,8 @@ add_test(NAME fleet_fleetctl_remote_real_etcd COMMAND /usr/bin/python3 ${FLEETCT
 set_tests_properties(fleet_fleetctl_remote_etcd2 PROPERTIES LABELS cluster)
 set_tests_properties(fleet_fleetctl_remote_real_etcd PROPERTIES LABELS compat)
 set_tests_properties(fleet_fleetctl_remote_etcd2 fleet_fleetctl_remote_real_etcd PROPERTIES
-  TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier COST 100)
+  TIMEOUT 300 SKIP_RETURN_CODE 77)
+corestack_proc_tests(fleet_fleetctl_remote_etcd2 fleet_fleetctl_remote_real_etcd)
 
 # fleet across three hosts (tests/fleet/fleet_cluster.py): Conflicts, MachineOf, Global,
 # host loss (SIGKILL of a fleetd), duplicate machine ID; etcd2 (cluster) and etcd (compat).
@@ -83,4 +85,5 @@ add_test(NAME fleet_cluster_real_etcd COMMAND /usr/bin/python3 ${FLEET_CLUSTER} 
 set_tests_properties(fleet_cluster_etcd2 PROPERTIES LABELS cluster)
 set_tests_properties(fleet_cluster_real_etcd PROPERTIES LABELS compat)
 set_tests_properties(fleet_cluster_etcd2 fleet_cluster_real_etcd PROPERTIES
-  TIMEOUT 600 SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier COST 100)
+  TIMEOUT 600 SKIP_RETURN_CODE 77)
+corestack_proc_tests(fleet_cluster_etcd2 fleet_cluster_real_etcd)

@@ -36,7 +36,8 @@ set_tests_properties(locksmith_rolling_reboot_etcd2 locksmith_rolling_reboot_neg
 set_tests_properties(locksmith_rolling_reboot_real_etcd PROPERTIES LABELS compat)
 set_tests_properties(locksmith_rolling_reboot_etcd2 locksmith_rolling_reboot_real_etcd
   locksmith_rolling_reboot_negative_control PROPERTIES
-  TIMEOUT 600 SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier COST 100)
+  TIMEOUT 600 SKIP_RETURN_CODE 77)
+corestack_proc_tests(locksmith_rolling_reboot_etcd2 locksmith_rolling_reboot_real_etcd locksmith_rolling_reboot_negative_control)
 
 # locksmithd's single-host scenarios over its real sd-bus code (tests/locksmith/daemon_scenarios.py).
 add_test(NAME locksmith_daemon_scenarios
@@ -44,4 +45,5 @@ add_test(NAME locksmith_daemon_scenarios
           --locksmithd $<TARGET_FILE:locksmithd> --locksmithctl $<TARGET_FILE:locksmithctl>
           --fake $<TARGET_FILE:fake_host_services> --etcd2 $<TARGET_FILE:etcd2>)
 set_tests_properties(locksmith_daemon_scenarios PROPERTIES LABELS cluster TIMEOUT 300
-  SKIP_RETURN_CODE 77 RESOURCE_LOCK corestack_cluster_tier COST 100)
+  SKIP_RETURN_CODE 77)
+corestack_proc_tests(locksmith_daemon_scenarios)

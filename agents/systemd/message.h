@@ -73,7 +73,7 @@ class Message {
   template <class... T>
   std::tuple<T...> read() {
     std::tuple<T...> values;
-    std::apply([this](auto&... v) { (read(v), ...); }, values);
+    std::apply([&](auto&... v) { (read(v), ...); }, values);
     return values;
   }
 

@@ -21,6 +21,7 @@ target_link_libraries(corestack_flannel_dataplane
 add_library(corestack_flannel_dataplane_testing STATIC
   ${FLANNEL_DATAPLANE_DIR}/testing/netns.cc)
 corestack_warnings(corestack_flannel_dataplane_testing)
+corestack_test_code(corestack_flannel_dataplane_testing)
 target_link_libraries(corestack_flannel_dataplane_testing
   PUBLIC corestack_flannel_dataplane
   PRIVATE PkgConfig::LIBNL)

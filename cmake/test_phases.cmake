@@ -1,0 +1,36 @@
+# make test runs the normal tree's tests in two phases (scripts/run-tests), so that the
+# real-process tests, which mostly wait on elections, TTLs and debootstrap, overlap the
+# compilation of the GoogleTest binaries instead of following it:
+#   1. target `programs` (every executable of the default build that is not a GoogleTest
+#      binary: the daemons, CLIs and test helpers); then the tests labelled `proc`
+#      (corestack_proc_tests, and e2e_image) while the rest of the tree compiles;
+#   2. every other test (`ctest -LE proc`) once the whole tree is built.
+# No `proc` test runs a GoogleTest binary, so phase 1 never needs one that is compiling.
+
+function(corestack_collect_directories dir out)
+  set(dirs ${dir})
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(sub IN LISTS subdirs)
+    corestack_collect_directories(${sub} below)
+    list(APPEND dirs ${below})
+  endforeach()
+  set(${out} ${dirs} PARENT_SCOPE)
+endfunction()
+
+function(corestack_programs_target)
+  get_property(test_binaries GLOBAL PROPERTY CORESTACK_TEST_BINARIES)
+  corestack_collect_directories(${PROJECT_SOURCE_DIR} dirs)
+  set(programs)
+  foreach(dir IN LISTS dirs)
+    get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+    foreach(target IN LISTS targets)
+      get_target_property(type ${target} TYPE)
+      get_target_property(excluded ${target} EXCLUDE_FROM_ALL)
+      if(type STREQUAL "EXECUTABLE" AND NOT excluded AND NOT target IN_LIST test_binaries)
+        list(APPEND programs ${target})
+      endif()
+    endforeach()
+  endforeach()
+  add_custom_target(programs)
+  add_dependencies(programs ${programs})
+endfunction()
