@@ -7,11 +7,18 @@
 #   2. every other test (`ctest -LE proc`) once the whole tree is built.
 # No `proc` test runs a GoogleTest binary, so phase 1 never needs one that is compiling.
 
-function(corestack_collect_directories dir out)
+# The directories below `dir` whose targets are part of the default build (a directory
+# added with EXCLUDE_FROM_ALL, such as bench/'s, is left out with everything below it).
+function(corestack_default_directories dir out)
+  get_property(excluded DIRECTORY ${dir} PROPERTY EXCLUDE_FROM_ALL)
+  if(excluded)
+    set(${out} "" PARENT_SCOPE)
+    return()
+  endif()
   set(dirs ${dir})
   get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
   foreach(sub IN LISTS subdirs)
-    corestack_collect_directories(${sub} below)
+    corestack_default_directories(${sub} below)
     list(APPEND dirs ${below})
   endforeach()
   set(${out} ${dirs} PARENT_SCOPE)
@@ -19,7 +26,7 @@ endfunction()
 
 function(corestack_programs_target)
   get_property(test_binaries GLOBAL PROPERTY CORESTACK_TEST_BINARIES)
-  corestack_collect_directories(${PROJECT_SOURCE_DIR} dirs)
+  corestack_default_directories(${PROJECT_SOURCE_DIR} dirs)
   set(programs)
   foreach(dir IN LISTS dirs)
     get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
