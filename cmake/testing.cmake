@@ -74,7 +74,6 @@ set(CORESTACK_SANITIZER_SKIPS "/agents/|/cloud-config/|/etcd/proxy/|/etcd/cmd/")
 # Arguments: further programs that tests run (always built there).
 function(corestack_test_binaries_target)
   get_property(binaries GLOBAL PROPERTY CORESTACK_TEST_BINARIES)
-  set_property(GLOBAL APPEND PROPERTY CORESTACK_TEST_BINARIES ${ARGN})
   if(CORESTACK_SANITIZE)
     set(kept)
     foreach(binary IN LISTS binaries)
