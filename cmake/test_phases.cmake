@@ -4,7 +4,7 @@
 #   1. target `programs` (every executable of the default build that is not a GoogleTest
 #      binary: the daemons, CLIs and test helpers); then the tests labelled `proc`
 #      (corestack_proc_tests, and e2e_image) while the rest of the tree compiles;
-#   2. every other test (`ctest -LE proc`) once the whole tree is built.
+#   2. every other test (`ctest -LE '^proc$'`) once the whole tree is built.
 # No `proc` test runs a GoogleTest binary, so phase 1 never needs one that is compiling.
 
 # The directories below `dir` whose targets are part of the default build (a directory
