@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: all deps configure build build-asan build-fuzz run test test-unit test-long test-asan fuzz bench fmt \
+.PHONY: all deps configure build build-asan build-fuzz run test test-unit test-long fuzz bench fmt \
 	clean
 
 all: build
@@ -17,32 +17,34 @@ deps:
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
-# The sanitizer tree: clang, ASan + UBSan, libFuzzer's coverage (cmake/warnings.cmake). It
-# builds the test binaries (make build-asan) and the fuzz targets (make fuzz).
+# make test's tree: clang, ASan + UBSan, libFuzzer's coverage in the fuzzed modules
+# (cmake/warnings.cmake), warnings as errors. Every tier runs on it (docs/development.md).
 $(ASAN_DIR)/build.ninja:
 	CC=clang CXX=clang++ cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCORESTACK_SANITIZE=ON -DCORESTACK_FUZZ=ON -DCORESTACK_BENCH=OFF \
-	  -DCORESTACK_SIM_BUG_VARIANTS=OFF $(CMAKE_FLAGS)
+	  -DCORESTACK_SANITIZE=ON -DCORESTACK_FUZZ=ON -DCORESTACK_BENCH=OFF -DCORESTACK_WERROR=ON \
+	  $(CMAKE_FLAGS)
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 
-# Only what the sanitizer tiers run (unit + sim): see test_binaries in cmake/testing.cmake.
+# The GoogleTest binaries and the simulator of make test's tree (test_binaries in
+# cmake/testing.cmake).
 build-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) --target test_binaries
 
 build-fuzz: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) --target fuzzers
 
-# Starts the local demo in the foreground (Ctrl-C stops it).
-run: build
+# Starts the local demo in the foreground (Ctrl-C stops it). Builds only the programs.
+run: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target programs
 	@scripts/run-local $(BUILD_DIR)
 
-# Every tier this machine supports (scripts/run-tests builds the trees): the real-process
-# tests start once the programs are built, while the test binaries and then the sanitizer
-# and fuzz trees compile beside them (niced); then the other tests of each tree.
-test: deps $(BUILD_DIR)/build.ninja
-	@scripts/run-tests $(BUILD_DIR) $(ASAN_DIR)
+# Every tier this machine supports, all on the sanitizer tree (scripts/run-tests): the
+# real-process tests start once the programs are built, while the test binaries compile
+# beside them (niced); then the other tests.
+test: deps $(ASAN_DIR)/build.ninja
+	@scripts/run-tests $(ASAN_DIR)
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -L unit

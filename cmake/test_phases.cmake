@@ -1,8 +1,9 @@
-# make test runs the normal tree's tests in two phases (scripts/run-tests), so that the
+# make test runs its tree's tests in two phases (scripts/run-tests), so that the
 # real-process tests, which mostly wait on elections, TTLs and debootstrap, overlap the
 # compilation of the GoogleTest binaries instead of following it:
 #   1. target `programs` (every executable of the default build that is not a GoogleTest
-#      binary: the daemons, CLIs and test helpers); then the tests labelled `proc`
+#      binary, the simulator or a fuzz target: the daemons, CLIs and test helpers; also what
+#      make run builds); then the tests labelled `proc`
 #      (corestack_proc_tests, and e2e_image) while the rest of the tree compiles;
 #   2. every other test (`ctest -LE '^proc$'`) once the whole tree is built.
 # No `proc` test runs a GoogleTest binary, so phase 1 never needs one that is compiling.
@@ -24,8 +25,8 @@ function(corestack_default_directories dir out)
   set(${out} ${dirs} PARENT_SCOPE)
 endfunction()
 
-# Argument: a regex of further executables to leave out (the simulator and its broken
-# variants: no `proc` test runs them).
+# Argument: a regex of further executables to leave out (the simulator, its broken variants
+# and the libFuzzer targets: no `proc` test runs them).
 function(corestack_programs_target skip)
   get_property(test_binaries GLOBAL PROPERTY CORESTACK_TEST_BINARIES)
   corestack_default_directories(${PROJECT_SOURCE_DIR} dirs)

@@ -64,26 +64,10 @@ function(corestack_fuzzer target)
 endfunction()
 
 # test_binaries: every GoogleTest binary and the simulator, with the helpers they run
-# (declared by add_dependencies beside each test). The sanitizer tree builds only this:
-# its daemons and CLIs are exercised by the real-process tiers of the normal tree. There it
-# holds the etcd core's binaries only: the agents', cloud-config's, the proxy's and the
-# command lines' unit tests (a quarter of that tree's compile time) run in the normal tree;
-# their parsers are fuzzed under the sanitizers. `ninja <binary>` builds any of them there.
-set(CORESTACK_SANITIZER_SKIPS "/agents/|/cloud-config/|/etcd/proxy/|/etcd/cmd/")
-
-# Arguments: further programs that tests run (always built there).
+# (declared by add_dependencies beside each test): `make build-asan`. Arguments: further
+# programs that tests run.
 function(corestack_test_binaries_target)
   get_property(binaries GLOBAL PROPERTY CORESTACK_TEST_BINARIES)
-  if(CORESTACK_SANITIZE)
-    set(kept)
-    foreach(binary IN LISTS binaries)
-      get_target_property(dir ${binary} SOURCE_DIR)
-      if(NOT "${dir}/" MATCHES "${CORESTACK_SANITIZER_SKIPS}")
-        list(APPEND kept ${binary})
-      endif()
-    endforeach()
-    set(binaries ${kept})
-  endif()
   add_custom_target(test_binaries)
   list(APPEND binaries ${ARGN})
   add_dependencies(test_binaries ${binaries})
@@ -94,7 +78,8 @@ endfunction()
 # (RESOURCE_LOCK); labelled `proc`, make test starts them as soon as the programs they run
 # are built, while the GoogleTest binaries still compile (cmake/test_phases.cmake). COST:
 # together they are the longest path of make test, so ctest starts them first even in a
-# fresh tree without timings.
+# fresh tree without timings. One lane, not two: under ASan their members use 1-1.5 cores,
+# so a second lane would only take CPU from the compiler beside them.
 function(corestack_proc_tests)
   foreach(test IN LISTS ARGN)
     set_property(TEST ${test} APPEND PROPERTY LABELS proc)
