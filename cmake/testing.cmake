@@ -59,7 +59,8 @@ function(corestack_fuzzer target)
   add_test(NAME ${target}
     COMMAND ${target} -max_total_time=${seconds} -timeout=10 -rss_limit_mb=2048
             -print_final_stats=1 ${found} ${CMAKE_CURRENT_SOURCE_DIR}/${F_CORPUS})
-  set_tests_properties(${target} PROPERTIES LABELS fuzz TIMEOUT 300)
+  # COST: started before the short unit tests (they run the whole FUZZ_SECONDS).
+  set_tests_properties(${target} PROPERTIES LABELS fuzz TIMEOUT 300 COST ${seconds})
   add_dependencies(fuzzers ${target})
 endfunction()
 
