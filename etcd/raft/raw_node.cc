@@ -34,8 +34,12 @@ Result<void> RawNode::propose(std::string data) {
   return raft_->step(std::move(m));
 }
 
+bool RawNode::has_pending_conf_change() const {
+  return raft_->soft_state().role == Role::leader && raft_->has_pending_conf_change();
+}
+
 Result<void> RawNode::propose_conf_change(const ConfChange& change) {
-  if (raft_->soft_state().role == Role::leader && raft_->has_pending_conf_change()) {
+  if (has_pending_conf_change()) {
     return Error{"a configuration change is already pending", kErrConfChangePending};
   }
   Message m{.type = MessageType::propose, .from = raft_->id()};

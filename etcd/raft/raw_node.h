@@ -61,6 +61,9 @@ class RawNode {
   Result<void> propose(std::string data);
   // One single-member change at a time: kErrConfChangePending while one is unapplied.
   Result<void> propose_conf_change(const ConfChange& change);
+  // Leader: a conf change (or the first entry of its term) is not applied yet, so
+  // propose_conf_change() would fail with kErrConfChangePending.
+  bool has_pending_conf_change() const;
   // The application calls this when a conf change entry is applied; returns the new
   // membership. Removing this node makes it step down if it leads.
   ConfState apply_conf_change(const ConfChange& change);

@@ -1,5 +1,6 @@
 #include "etcd/server/etcd_server.h"
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 
@@ -167,6 +168,9 @@ Result<void> EtcdServer::open(Bootstrapped booted) {
   core.cluster_token = config_.bootstrap.cluster_token;
   core.heartbeat_ticks = 1;
   core.election_ticks = static_cast<int>(config_.election_ms / config_.heartbeat_ms);
+  // A waiting membership change fails with its own reason just before the request times out.
+  core.conf_change_wait_ticks =
+      std::max<int>(1, static_cast<int>(config_.request_timeout_ms / config_.heartbeat_ms) - 1);
   static RaftLogger raft_logger;
   core_ = std::make_unique<ServerCore>(std::move(core), std::move(booted.disk), *network_, clock_,
                                        rng_, &raft_logger);

@@ -87,6 +87,9 @@ ServerCore::~ServerCore() {
   auto members = std::move(member_waiters_);
   for (auto& [id, done] : members)
     done(Error{std::string(kErrStopped)});
+  auto waiting = std::move(conf_changes_waiting_);
+  for (auto& w : waiting)
+    w.done(Error{std::string(kErrStopped)});
   auto v3 = std::move(v3_proposals_);
   for (auto& [id, done] : v3)
     done(V3ApplyResult{Error{std::string(kErrStopped)}, {}, {}});
@@ -123,17 +126,21 @@ void ServerCore::removed_by_peer(NodeId peer) {
 }
 
 void ServerCore::tick() {
+  ++ticks_;
   node_.tick();
   if (removed_ && !removal_reported_ && node_.status().soft_state.role != raft::Role::leader) {
     report_removed();
   }
   if (!published_ && ++ticks_since_publish_ >= options_.election_ticks) maybe_publish();
+  expire_waiting_conf_changes();
+  propose_waiting_conf_changes();
   maybe_promote_learners();
   continue_removal_after_transfer();
   ready_wanted();
 }
 
 void ServerCore::step(const raft::Message& message) {
+  last_heard_tick_[message.from] = ticks_;
   auto stepped = node_.step(message);
   if (!stepped.ok()) {
     spdlog::debug("raft: ignored {} from {:x}: {}", raft::to_string(message.type),
@@ -248,6 +255,8 @@ void ServerCore::run_ready_loop() {
   maybe_snapshot();
   maybe_flush_store();
   record_progress();
+  // An applied entry may have been what a waiting membership change waited for.
+  if (!conf_changes_waiting_.empty()) propose_waiting_conf_changes();
 }
 
 void ServerCore::record_progress() {
@@ -266,6 +275,7 @@ void ServerCore::handle_ready(raft::Ready& ready) {
     spdlog::info("raft: leader changed from {:x} to {:x}", old.value, leader_.value);
     // Reads waiting for a ReadState from a deposed leader will never get one.
     if (old == options_.id) fail_all_pending("etcdserver: leader changed");
+    if (leader_ == options_.id) leader_since_tick_ = ticks_;
     if (auto* m = options_.metrics) {
       m->leader_changes.add();
       m->has_leader.set(leader_ != kNoNode ? 1 : 0);

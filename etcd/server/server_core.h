@@ -14,6 +14,7 @@
 // Thread: single-threaded. The host (server.h) calls it from one strand only.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -54,6 +55,9 @@ struct CoreOptions {
   uint32_t max_snapshots = 5;
   uint32_t max_wals = 5;
   bool strict_reconfig_check = true;
+  // How long a membership change waits for the one before it (or a new leader's first
+  // entry) to be applied before failing: the host sets it just under its request timeout.
+  int conf_change_wait_ticks = 45;
   uint64_t max_request_bytes = 1536 * 1024;
   int max_txn_ops = mvcc::kDefaultMaxTxnOps;  // --max-txn-ops
   ServerMetrics* metrics = nullptr;           // not owned; null: not measured (tests)
@@ -214,9 +218,17 @@ class ServerCore {
   void take_snapshot();
   Term term_of(Index index) const;
   void fail_all_pending(std::string_view why);
+  // Queues the change; it is proposed once raft takes one (see conf_change_must_wait()).
   // quorum_checked: --strict-reconfig-check already passed (as the leader, with health).
   void propose_conf_change(raft::ConfChange cc, Member member, MemberCallback done,
                            bool quorum_checked = false);
+  void propose_waiting_conf_changes();
+  bool conf_change_must_wait() const;
+  void expire_waiting_conf_changes();
+  // Heard from within an election timeout (any raft message): the health that
+  // --strict-reconfig-check counts.
+  bool heard_recently(NodeId id) const;
+  uint64_t election_ticks() const { return static_cast<uint64_t>(options_.election_ticks); }
   // Leader: the most caught-up voter other than us. Follower: us, if we vote.
   NodeId transfer_target() const;
   void continue_removal_after_transfer();
@@ -270,6 +282,19 @@ class ServerCore {
     int ticks = 0;
   };
   std::optional<PendingRemoval> removal_after_transfer_;
+  // Membership changes not yet proposed: raft takes one at a time, and a new leader none
+  // until its first entry is applied. A client should not see that as an error.
+  struct WaitingConfChange {
+    raft::ConfChange cc;
+    Member member;
+    MemberCallback done;
+    bool quorum_checked = false;
+    int ticks_left = 0;
+  };
+  std::deque<WaitingConfChange> conf_changes_waiting_;
+  uint64_t ticks_ = 0;
+  uint64_t leader_since_tick_ = 0;                     // ticks_ when we last became leader
+  std::map<NodeId, uint64_t> last_heard_tick_;         // peer → ticks_ when a message came
   std::map<std::string, ReadCallback> reads_pending_;  // waiting for a ReadState
   std::multimap<Index, ReadCallback> reads_ready_;     // waiting for apply
   uint64_t last_read_id_ = 0;

@@ -4,7 +4,9 @@
 #include "etcd/server/server_core.h"
 #include "etcd/mvcc/error.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -110,6 +112,34 @@ class ServerCoreTest : public ::testing::Test {
       }
     }
     FAIL() << "network never settled";
+  }
+
+  // Delivers one message at a time until `reached()` holds; false if the network went quiet
+  // first. For stopping inside a window that settle() would run through.
+  bool deliver_until(const std::function<bool()>& reached) {
+    for (int step = 0; step < 10000; ++step) {
+      if (reached()) return true;
+      auto box = std::find_if(inbox_.begin(), inbox_.end(),
+                              [](const auto& kv) { return !kv.second.empty(); });
+      if (box == inbox_.end()) return false;
+      raft::Message m = std::move(box->second.front());
+      box->second.erase(box->second.begin());
+      ServerCore* target = find(box->first);
+      if (target && find(m.from)) target->step(m);
+    }
+    return reached();
+  }
+
+  // Moves leadership from the leader to another member and stops as soon as that one
+  // leads: the first entry of its term is not applied anywhere yet.
+  ServerCore* transfer_and_stop_at_new_leader() {
+    ServerCore* old = leader();
+    if (old == nullptr) return nullptr;
+    ServerCore* next =
+        members_[0].core.get() == old ? members_[1].core.get() : members_[0].core.get();
+    if (!old->transfer_leadership(next->id()).ok()) return nullptr;
+    if (!deliver_until([&] { return next->is_leader(); })) return nullptr;
+    return next;
   }
 
   void tick(int n) {
@@ -347,6 +377,81 @@ TEST_F(ServerCoreTest, MembershipChangesGoThroughRaft) {
   ASSERT_TRUE(removed.has_value() && removed->ok());
   for (auto& [i, m] : members_)
     EXPECT_TRUE(m.core->membership().is_removed(new_id));
+}
+
+// A new leader takes no membership change until the first entry of its term is applied
+// (raft's pending conf index), and has not heard from every live member yet. A change
+// asked for in that window waits; it used to fail at once with 500 "a configuration change
+// is already in progress" (seen in ops_cluster_operations right after a cluster came up)
+// or "unhealthy cluster".
+TEST_F(ServerCoreTest, MembershipChangeAskedOfANewLeaderWaitsForItsFirstEntry) {
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
+  tick(40);
+  const NodeId old_leader = leader()->id();
+  const Index applied_before = leader()->applied_index();
+  ServerCore* next = transfer_and_stop_at_new_leader();
+  ASSERT_NE(next, nullptr);
+  ASSERT_EQ(next->applied_index(), applied_before) << "the first entry must be unapplied";
+  std::optional<Result<Member>> removed;
+  next->remove_member(old_leader, [&](Result<Member> m) { removed = m; });
+  EXPECT_FALSE(removed.has_value()) << removed->error().message;
+  settle();
+  tick(1);  // a heartbeat round: the new leader hears from everyone
+  ASSERT_TRUE(removed.has_value()) << "proposed once the first entry was applied";
+  ASSERT_TRUE(removed->ok()) << removed->error().message;
+  EXPECT_TRUE(next->membership().is_removed(old_leader));
+}
+
+// A follower forwards a change only once it applied an entry of the current term: the
+// leader would turn a change it cannot take yet into a no-op, and the client would wait
+// for nothing until its request timed out.
+TEST_F(ServerCoreTest, MembershipChangeThroughAFollowerOfANewLeaderIsNotLost) {
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
+  tick(40);
+  const NodeId old_leader = leader()->id();
+  ServerCore* next = transfer_and_stop_at_new_leader();
+  ASSERT_NE(next, nullptr);
+  ServerCore* third = nullptr;
+  for (auto& [i, m] : members_) {
+    if (m.core->id() != old_leader && m.core.get() != next) third = m.core.get();
+  }
+  ASSERT_NE(third, nullptr);
+  ASSERT_TRUE(deliver_until([&] { return third->leader() == next->id(); }));
+  std::optional<Result<Member>> removed;
+  third->remove_member(old_leader, [&](Result<Member> m) { removed = m; });
+  settle();
+  tick(1);
+  ASSERT_TRUE(removed.has_value()) << "the change was dropped on its way";
+  ASSERT_TRUE(removed->ok()) << removed->error().message;
+  EXPECT_TRUE(third->membership().is_removed(old_leader));
+}
+
+// Waiting is bounded: a leader that never gets its first entry committed (the others are
+// gone) answers the change with an error instead of holding it forever.
+TEST_F(ServerCoreTest, MembershipChangeThatCannotBeProposedFailsInTime) {
+  for (size_t i = 0; i < 3; ++i)
+    start(i);
+  tick(40);
+  ServerCore* next = transfer_and_stop_at_new_leader();
+  ASSERT_NE(next, nullptr);
+  const NodeId next_id = next->id();
+  NodeId other;
+  for (auto& [i, m] : members_) {
+    if (m.core.get() != next) {
+      other = m.core->id();
+      crash(i);
+    }
+  }
+  inbox_.clear();
+  std::optional<Result<Member>> removed;
+  find(next_id)->remove_member(other, [&](Result<Member> m) { removed = m; });
+  EXPECT_FALSE(removed.has_value());
+  tick(CoreOptions{}.conf_change_wait_ticks + 1);
+  ASSERT_TRUE(removed.has_value()) << "still waiting after conf_change_wait_ticks";
+  EXPECT_FALSE(removed->ok());
+  EXPECT_FALSE(find(next_id)->membership().is_removed(other));
 }
 
 TEST_F(ServerCoreTest, RemovingTheLeaderHandsLeadershipOverFirst) {

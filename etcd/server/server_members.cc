@@ -1,7 +1,6 @@
 // Membership changes proposed through raft (etcd /v2/members): validated against the
 // current membership first, guarded by --strict-reconfig-check, one at a time.
 #include <algorithm>
-#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -155,13 +154,9 @@ Result<void> ServerCore::check_quorum_after(const raft::ConfChange& cc) const {
       cc.type == raft::ConfChangeType::update_node) {
     return Ok{};  // quorum is unchanged
   }
-  std::set<NodeId> active;
+  // Health as the leader sees it: heard from lately. Not raft's recent_active, which a new
+  // leader and every CheckQuorum round reset until the next heartbeat response.
   const bool leader = is_leader();
-  if (leader) {
-    for (const auto& f : node_.status().progress) {
-      if (f.recent_active || f.id == options_.id) active.insert(f.id);
-    }
-  }
   size_t voters = 0;
   size_t healthy = 0;
   for (const auto& [id, m] : membership_.members()) {
@@ -170,7 +165,7 @@ Result<void> ServerCore::check_quorum_after(const raft::ConfChange& cc) const {
     if (cc.type == raft::ConfChangeType::remove_node && id == cc.node_id) voter_after = false;
     if (!voter_after) continue;
     ++voters;
-    if (!m.name.empty() && (!leader || active.count(id))) ++healthy;
+    if (!m.name.empty() && (!leader || heard_recently(id))) ++healthy;
   }
   if (cc.type == raft::ConfChangeType::add_node && !membership_.find(cc.node_id)) ++voters;
   // Growing a one-member cluster (e.g. restoring from a backup) is always allowed.
@@ -186,20 +181,67 @@ Result<void> ServerCore::check_quorum_after(const raft::ConfChange& cc) const {
 
 void ServerCore::propose_conf_change(raft::ConfChange cc, Member member, MemberCallback done,
                                      bool quorum_checked) {
-  if (options_.strict_reconfig_check && !quorum_checked) {
-    if (auto ok = check_quorum_after(cc); !ok.ok()) return done(ok.error());
+  conf_changes_waiting_.push_back({std::move(cc), std::move(member), std::move(done),
+                                   quorum_checked, options_.conf_change_wait_ticks});
+  propose_waiting_conf_changes();
+}
+
+// Raft takes one membership change at a time, and a new leader none until the first entry
+// of its term is applied (raft.cc, become_leader). A follower forwards only once it has
+// applied an entry of the current term: the leader turns a change it cannot take into a
+// no-op, which would leave the client waiting for nothing.
+bool ServerCore::conf_change_must_wait() const {
+  if (is_leader()) return node_.has_pending_conf_change();
+  return leader_ != kNoNode && applied_term_ < term();
+}
+
+// Called when a change is queued, after each Ready and on each tick.
+void ServerCore::propose_waiting_conf_changes() {
+  while (!conf_changes_waiting_.empty() && !conf_change_must_wait()) {
+    WaitingConfChange& front = conf_changes_waiting_.front();
+    // Checked now, not when queued: the change before it may have altered the quorum.
+    Result<void> quorum = Ok{};
+    if (options_.strict_reconfig_check && !front.quorum_checked) {
+      quorum = check_quorum_after(front.cc);
+      // A leader of less than an election timeout may not have heard from every live
+      // member yet: its view of their health is not an answer.
+      if (!quorum.ok() && is_leader() && ticks_ - leader_since_tick_ < election_ticks()) return;
+    }
+    WaitingConfChange w = std::move(front);
+    conf_changes_waiting_.pop_front();
+    if (!quorum.ok()) {
+      w.done(quorum.error());
+      continue;
+    }
+    const uint64_t request_id = next_request_id();
+    w.cc.context = encode_context({request_id, std::move(w.member)});
+    auto proposed = node_.propose_conf_change(w.cc);
+    if (!proposed.ok()) {
+      w.done(Error{leader_ == kNoNode ? std::string(kErrNoLeader) : proposed.error().message});
+      continue;
+    }
+    member_waiters_.emplace(request_id, std::move(w.done));
+    ready_wanted();
   }
-  const uint64_t request_id = next_request_id();
-  cc.context = encode_context({request_id, std::move(member)});
-  auto proposed = node_.propose_conf_change(cc);
-  if (!proposed.ok()) {
-    const bool pending = proposed.error().code == raft::kErrConfChangePending;
-    return done(Error{
-        pending ? "etcdserver: a configuration change is already in progress"
-                : (leader_ == kNoNode ? std::string(kErrNoLeader) : proposed.error().message)});
+}
+
+void ServerCore::expire_waiting_conf_changes() {
+  for (auto it = conf_changes_waiting_.begin(); it != conf_changes_waiting_.end();) {
+    if (--it->ticks_left > 0) {
+      ++it;
+      continue;
+    }
+    MemberCallback done = std::move(it->done);
+    it = conf_changes_waiting_.erase(it);
+    done(Error{is_leader() ? "etcdserver: a configuration change is already in progress"
+                           : "etcdserver: request timed out"});
   }
-  member_waiters_.emplace(request_id, std::move(done));
-  ready_wanted();
+}
+
+bool ServerCore::heard_recently(NodeId id) const {
+  if (id == options_.id) return true;
+  auto it = last_heard_tick_.find(id);
+  return it != last_heard_tick_.end() && ticks_ - it->second <= election_ticks();
 }
 
 }  // namespace etcd::server
@@ -208,6 +250,7 @@ namespace etcd::server {
 
 void ServerCore::maybe_promote_learners() {
   if (!is_leader() || removed_ || node_.status().lead_transferee != kNoNode) return;
+  if (!conf_changes_waiting_.empty() || node_.has_pending_conf_change()) return;
   const bool any_learner = std::any_of(membership_.members().begin(), membership_.members().end(),
                                        [](const auto& kv) { return kv.second.is_learner; });
   if (!any_learner) return;
@@ -225,8 +268,7 @@ void ServerCore::maybe_promote_learners() {
                  id_to_hex(f.id.value), f.match.value, commit.value);
     promote_member(f.id, [id = f.id](Result<Member> m) {
       // Not yet within 90% of the log (promote_member's own check): the next tick retries.
-      if (!m && m.error().message.find("already in progress") == std::string::npos &&
-          m.error().message.find("in sync with leader") == std::string::npos) {
+      if (!m && m.error().message.find("in sync with leader") == std::string::npos) {
         spdlog::warn("promoting {}: {}", id_to_hex(id.value), m.error().message);
       }
     });
