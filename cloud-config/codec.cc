@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <cstdint>
 
 namespace corestack::cloudinit {
 namespace {

@@ -2,7 +2,9 @@
 # CORESTACK_WERROR is on: make test's tree (clang) and developers' trees. Off by default, so
 # a newcomer's `make run` is not stopped by a warning a newer or older GCC invents.
 option(CORESTACK_WERROR "Treat warnings in project code as errors" OFF)
-function(corestack_warnings target)
+# corestack_project_code(<target>): called on every project library and program.
+function(corestack_project_code target)
+  corestack_precompiled_headers(${target})
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-missing-field-initializers)
   if(CORESTACK_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

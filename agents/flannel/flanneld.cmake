@@ -2,7 +2,7 @@
 # the multi-host overlay test (tests/flannel/overlay.py: three network-namespace hosts, each
 # with an etcd2 member, a flanneld and a container behind it) for each backend.
 add_executable(flanneld ${CMAKE_CURRENT_LIST_DIR}/flanneld_main.cc)
-corestack_warnings(flanneld)
+corestack_project_code(flanneld)
 target_compile_definitions(flanneld PRIVATE CORESTACK_VERSION="${PROJECT_VERSION}")
 target_link_libraries(flanneld PRIVATE corestack_flannel_dataplane corestack_systemd)
 

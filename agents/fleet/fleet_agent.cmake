@@ -4,7 +4,7 @@
 add_library(corestack_fleet_agent STATIC
   systemd_manager.cc
   unit_manager.cc)
-corestack_warnings(corestack_fleet_agent)
+corestack_project_code(corestack_fleet_agent)
 target_link_libraries(corestack_fleet_agent
   PUBLIC corestack_fleet_core corestack_systemd
   PRIVATE spdlog::spdlog fmt::fmt)

@@ -7,7 +7,7 @@ add_library(corestack_fleet_api STATIC
   fleetctl_output.cc
   machine_patch.cc
   page_token.cc)
-corestack_warnings(corestack_fleet_api)
+corestack_project_code(corestack_fleet_api)
 target_include_directories(corestack_fleet_api PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(corestack_fleet_api
   PUBLIC corestack_fleet_core

@@ -3,7 +3,7 @@
 # (agents/etcdclient/testing/fake_etcd.*); engine_cluster.py runs the engine against real
 # 3-member clusters.
 add_library(corestack_fleet_registry STATIC registry.cc engine.cc)
-corestack_warnings(corestack_fleet_registry)
+corestack_project_code(corestack_fleet_registry)
 target_include_directories(corestack_fleet_registry PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(corestack_fleet_registry
   PUBLIC corestack_fleet_core corestack_etcdclient
@@ -16,7 +16,7 @@ corestack_test(fleet_registry_test PREFIX fleet_ LABELS unit
 # Against real 3-member clusters (engine_cluster.py starts them): etcd2 (label cluster) and
 # the real etcd 3.4 (label compat; 77 = skipped when /usr/bin/etcd is missing).
 add_executable(fleet_engine_cluster testing/engine_cluster.cc)
-corestack_warnings(fleet_engine_cluster)
+corestack_project_code(fleet_engine_cluster)
 target_link_libraries(fleet_engine_cluster PRIVATE corestack_fleet_registry spdlog::spdlog)
 set(FLEET_ENGINE_CLUSTER /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/testing/engine_cluster.py
     --tool $<TARGET_FILE:fleet_engine_cluster>)

@@ -3,7 +3,7 @@
 add_library(corestack_fleet_daemon STATIC
   ${CMAKE_CURRENT_LIST_DIR}/agent.cc ${CMAKE_CURRENT_LIST_DIR}/api_server.cc
   ${CMAKE_CURRENT_LIST_DIR}/host_identity.cc)
-corestack_warnings(corestack_fleet_daemon)
+corestack_project_code(corestack_fleet_daemon)
 target_link_libraries(corestack_fleet_daemon
   PUBLIC corestack_fleet_core Threads::Threads
   PRIVATE spdlog::spdlog Boost::boost PkgConfig::SYSTEMD)
@@ -15,12 +15,12 @@ corestack_test(fleet_daemon_test PREFIX fleet_ LABELS unit
 
 # fleetd: the API's logic over the registry, and the daemon.
 add_library(corestack_fleet_server STATIC ${CMAKE_CURRENT_LIST_DIR}/fleet_api.cc)
-corestack_warnings(corestack_fleet_server)
+corestack_project_code(corestack_fleet_server)
 target_link_libraries(corestack_fleet_server
   PUBLIC corestack_fleet_daemon corestack_fleet_registry corestack_fleet_api)
 
 add_executable(fleetd ${CMAKE_CURRENT_LIST_DIR}/fleetd_main.cc)
-corestack_warnings(fleetd)
+corestack_project_code(fleetd)
 target_compile_definitions(fleetd PRIVATE CORESTACK_VERSION="${PROJECT_VERSION}")
 target_link_libraries(fleetd PRIVATE corestack_fleet_server corestack_fleet_agent
   corestack_systemd spdlog::spdlog)
@@ -44,14 +44,14 @@ corestack_proc_tests(fleet_fleetd_single_etcd2 fleet_fleetd_single_real_etcd)
 add_library(corestack_fleetctl STATIC
   ${CMAKE_CURRENT_LIST_DIR}/fleetctl_client.cc ${CMAKE_CURRENT_LIST_DIR}/fleetctl_options.cc
   ${CMAKE_CURRENT_LIST_DIR}/fleetctl_rules.cc ${CMAKE_CURRENT_LIST_DIR}/fleetctl_ssh.cc)
-corestack_warnings(corestack_fleetctl)
+corestack_project_code(corestack_fleetctl)
 target_link_libraries(corestack_fleetctl
   PUBLIC corestack_fleet_api PRIVATE corestack_fleet_server corestack_agent_flags CURL::libcurl)
 
 add_executable(fleetctl ${CMAKE_CURRENT_LIST_DIR}/fleetctl_main.cc
   ${CMAKE_CURRENT_LIST_DIR}/fleetctl_commands.cc ${CMAKE_CURRENT_LIST_DIR}/fleetctl_units.cc
   ${CMAKE_CURRENT_LIST_DIR}/fleetctl_remote.cc)
-corestack_warnings(fleetctl)
+corestack_project_code(fleetctl)
 target_link_libraries(fleetctl PRIVATE corestack_fleetctl)
 
 corestack_test(fleetctl_test PREFIX fleet_ LABELS unit

@@ -4,6 +4,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 

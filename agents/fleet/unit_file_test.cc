@@ -1,6 +1,7 @@
 #include "agents/fleet/unit_file.h"
 
 #include <gtest/gtest.h>
+#include <algorithm>
 
 #include "agents/fleet/go_text.h"
 

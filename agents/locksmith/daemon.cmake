@@ -3,12 +3,12 @@
 # and the etcd reboot slot; locksmithctl's reboot and send-need-reboot use the same D-Bus code.
 add_library(corestack_locksmith_host STATIC
   broadcast.cc coordinator.cc daemon.cc host_bus.cc reboot_slot.cc)
-corestack_warnings(corestack_locksmith_host)
+corestack_project_code(corestack_locksmith_host)
 target_link_libraries(corestack_locksmith_host
   PUBLIC corestack_locksmith corestack_systemd spdlog::spdlog fmt::fmt)
 
 add_executable(locksmithd locksmithd_main.cc)
-corestack_warnings(locksmithd)
+corestack_project_code(locksmithd)
 target_link_libraries(locksmithd PRIVATE corestack_locksmith_host)
 target_link_libraries(locksmithctl PRIVATE corestack_locksmith_host)
 

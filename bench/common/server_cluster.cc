@@ -1,5 +1,6 @@
 #include "bench/common/server_cluster.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>

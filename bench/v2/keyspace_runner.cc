@@ -1,5 +1,6 @@
 #include "bench/v2/keyspace_runner.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <thread>

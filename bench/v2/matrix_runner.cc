@@ -1,5 +1,6 @@
 #include "bench/v2/matrix_runner.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>

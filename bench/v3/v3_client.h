@@ -13,6 +13,7 @@
 // Thread: any; a channel and its stubs are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>

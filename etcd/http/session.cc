@@ -1,5 +1,6 @@
 #include "etcd/http/session.h"
 
+#include <chrono>
 #include <cstdio>
 
 #include <spdlog/spdlog.h>

@@ -1,4 +1,6 @@
 // The step() prelude shared by all roles, elections, and the follower and candidate roles.
+#include <algorithm>
+
 #include "etcd/common/assert.h"
 #include "etcd/raft/raft.h"
 

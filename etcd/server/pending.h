@@ -2,6 +2,7 @@
 // error when its timer fires first (EtcdServer bounds every wait on raft this way).
 #pragma once
 
+#include <string_view>
 #include <utility>
 
 #include "etcd/common/asio.h"

@@ -1,6 +1,7 @@
 #include "etcd/transport/admission.h"
 
 #include <gtest/gtest.h>
+#include <vector>
 
 #include "etcd/transport/wire.h"
 

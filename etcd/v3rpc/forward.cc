@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string_view>
 
 #include <grpcpp/grpcpp.h>
 

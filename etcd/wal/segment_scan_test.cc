@@ -1,6 +1,8 @@
 #include "etcd/wal/segment_scan.h"
 
 #include <gtest/gtest.h>
+#include <algorithm>
+#include <vector>
 
 namespace etcd::wal {
 namespace {

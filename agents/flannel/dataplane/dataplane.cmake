@@ -12,7 +12,7 @@ add_library(corestack_flannel_dataplane STATIC
   ${FLANNEL_DATAPLANE_DIR}/netlink.cc
   ${FLANNEL_DATAPLANE_DIR}/udp_backend.cc
   ${FLANNEL_DATAPLANE_DIR}/vxlan_backend.cc)
-corestack_warnings(corestack_flannel_dataplane)
+corestack_project_code(corestack_flannel_dataplane)
 target_link_libraries(corestack_flannel_dataplane
   PUBLIC corestack_flannel
   PRIVATE PkgConfig::LIBNL spdlog::spdlog Threads::Threads)
@@ -20,7 +20,7 @@ target_link_libraries(corestack_flannel_dataplane
 # Test helpers: throwaway network namespaces, veth/bridge setup, ping.
 add_library(corestack_flannel_dataplane_testing STATIC
   ${FLANNEL_DATAPLANE_DIR}/testing/netns.cc)
-corestack_warnings(corestack_flannel_dataplane_testing)
+corestack_project_code(corestack_flannel_dataplane_testing)
 corestack_test_code(corestack_flannel_dataplane_testing)
 target_link_libraries(corestack_flannel_dataplane_testing
   PUBLIC corestack_flannel_dataplane
