@@ -49,6 +49,7 @@ ServerCore::ServerCore(CoreOptions options, DiskState disk, PeerNetwork& network
       seed_peers_(std::move(disk.seed_peers)),
       conf_state_(std::move(disk.conf_state)),
       applied_index_(store_->applied_index()),
+      applied_term_(term_of(applied_index_)),
       snapshot_index_(storage_->snapshot()->metadata.index),
       last_request_id_(initial_request_id(options_.id, clock)),
       // ReadIndex contexts must never repeat across restarts: a response still in flight
