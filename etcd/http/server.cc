@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/ssl.hpp>
 
 #include "etcd/http/session.h"
 
@@ -53,6 +56,30 @@ size_t connection_cap(size_t configured) {
   return std::min(configured, usable);
 }
 
+// ALPN on a TLS port that also serves gRPC. HTTP/2 only for a client that offers nothing
+// else (gRPC clients offer just "h2", and C-core ones insist on getting it): curl and Go
+// clients offer "http/1.1" too and get it, since HTTP/2 here is gRPC's alone.
+int select_alpn(SSL*, const unsigned char** out, unsigned char* out_len, const unsigned char* in,
+                unsigned int in_len, void*) {
+  const unsigned char* h2 = nullptr;
+  for (unsigned int i = 0; i < in_len;) {
+    const unsigned int len = in[i];
+    if (len == 0 || i + 1 + len > in_len) break;
+    const std::string_view name(reinterpret_cast<const char*>(in + i + 1), len);
+    if (name == "http/1.1") {
+      *out = in + i + 1;
+      *out_len = static_cast<unsigned char>(len);
+      return SSL_TLSEXT_ERR_OK;
+    }
+    if (name == "h2") h2 = in + i + 1;
+    i += 1 + len;
+  }
+  if (h2 == nullptr) return SSL_TLSEXT_ERR_NOACK;
+  *out = h2;
+  *out_len = 2;
+  return SSL_TLSEXT_ERR_OK;
+}
+
 }  // namespace
 
 Server::Server(asio::io_context& io, Limits limits, Handler handler, ResponseObserver observer)
@@ -76,6 +103,9 @@ Server::~Server() {
 Result<uint16_t> Server::listen(const std::string& host, uint16_t port,
                                 std::shared_ptr<asio::ssl::context> tls) {
   const std::string where = "listen tcp " + host + ":" + std::to_string(port);
+  if (tls && http2_handoff_) {
+    SSL_CTX_set_alpn_select_cb(tls->native_handle(), select_alpn, nullptr);
+  }
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec) return Error{where + ": not an IP address"};
@@ -140,8 +170,9 @@ void Server::on_accept(std::shared_ptr<Listener> listener, boost::system::error_
 void Server::start_session(const std::shared_ptr<Listener>& listener, tcp::socket socket) {
   auto token = std::make_shared<ConnectionToken>(connections_);
   auto handler = [h = handler_, token](std::shared_ptr<Exchange> e) { h(std::move(e)); };
-  auto session = std::make_shared<Session>(std::move(socket), listener->tls, limits_,
-                                           std::move(handler), &observer_, tls_refusals_.get());
+  auto session =
+      std::make_shared<Session>(std::move(socket), listener->tls, limits_, std::move(handler),
+                                &observer_, tls_refusals_.get(), http2_handoff_);
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;

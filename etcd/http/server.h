@@ -37,11 +37,13 @@ class Server {
   // verification if it asks for it); plain HTTP is answered 400 and closed.
   Result<uint16_t> listen(const std::string& host, uint16_t port,
                           std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
-  // Connections on plain listeners that open with the HTTP/2 client preface ("PRI * HTTP/2.0")
-  // speak another protocol on the same port (gRPC, for etcd's v3 API): their socket, with
-  // nothing read from it, is handed to `take`, which owns the file descriptor from then on.
-  // Without one, such a connection is answered like any other bad HTTP/1.1 request. Call
-  // before listen().
+  // Connections that open with the HTTP/2 client preface ("PRI * HTTP/2.0") speak another
+  // protocol on the same port (gRPC, for etcd's v3 API). On a plain listener their socket,
+  // with nothing read from it, is handed to `take`, which owns the file descriptor from
+  // then on; on a TLS listener `take` gets one end of a socket pair carrying the decrypted
+  // stream (Http2Splice), and ALPN offers "h2" to clients that offer nothing else. Without
+  // one, such a connection is answered like any other bad HTTP/1.1 request. Call before
+  // listen().
   using Http2Handoff = std::function<void(int fd)>;
   void set_http2_handoff(Http2Handoff take) { http2_handoff_ = std::move(take); }
   // Closes the listeners and every open connection (their exchanges are aborted).

@@ -1,10 +1,17 @@
 // Server over TLS with a throwaway PKI made by the openssl CLI: requests (pipelined and
-// streamed) round-trip, client certificates are required when asked for, and plain HTTP
-// or a bad handshake is refused cleanly while the server keeps serving.
+// streamed) round-trip, client certificates are required when asked for, plain HTTP or a
+// bad handshake is refused cleanly while the server keeps serving, and an HTTP/2 client
+// (gRPC) is spliced to the handoff.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <string>
 #include <thread>
 
+#include <openssl/ssl.h>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -87,6 +94,47 @@ class HttpServerTlsTest : public ServerFixture {
 
 Pki* HttpServerTlsTest::pki_ = nullptr;
 
+// The far end of the socket pair a TLS connection speaking HTTP/2 is spliced to: what
+// gRPC would adopt. Echoes everything it reads, uppercased, on its own thread.
+class Http2Peer {
+ public:
+  Server::Http2Handoff handoff() {
+    return [this](int fd) {
+      adopted_fd_ = fd;
+      // gRPC's poller needs a non-blocking descriptor; this stand-in reads and writes plainly.
+      const int flags = ::fcntl(fd, F_GETFL);
+      adopted_nonblocking_ = (flags & O_NONBLOCK) != 0;
+      ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+      thread_ = std::thread([fd] {
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+          for (ssize_t i = 0; i < n; ++i)
+            buf[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(buf[i])));
+          if (::write(fd, buf, static_cast<size_t>(n)) != n) break;
+        }
+        ::close(fd);
+      });
+    };
+  }
+  ~Http2Peer() {
+    if (thread_.joinable()) thread_.join();
+  }
+  int adopted_fd_ = -1;
+  bool adopted_nonblocking_ = false;
+
+ private:
+  std::thread thread_;
+};
+
+// The ALPN protocol the server picks when the client offers `protocols` (wire format).
+std::string negotiated_alpn(ssl::stream<tcp::socket>& stream) {
+  const unsigned char* name = nullptr;
+  unsigned int len = 0;
+  SSL_get0_alpn_selected(stream.native_handle(), &name, &len);
+  return name ? std::string(reinterpret_cast<const char*>(name), len) : "";
+}
+
 TEST_F(HttpServerTlsTest, PipelinedRequestsRoundTrip) {
   start(echo_path());
   auto context = client_context("");
@@ -160,6 +208,56 @@ TEST_F(HttpServerTlsTest, BrokenHandshakeIsClosed) {
   }
   auto context = client_context("");
   EXPECT_EQ(get_over_tls(context, "/k"), "200 /k|");
+}
+
+}  // namespace
+}  // namespace etcd::http
+
+namespace etcd::http {
+namespace {
+
+// gRPC over TLS (etcd's v3 API on an https URL): after the handshake a client that opens
+// with the HTTP/2 preface is spliced to the handoff, preface included, both ways.
+TEST_F(HttpServerTlsTest, Http2ClientIsSplicedToTheHandoff) {
+  Http2Peer peer;
+  start_server(echo_path(), Limits{}, server_context(false), peer.handoff());
+  auto context = client_context("");
+  SSL_CTX_set_alpn_protos(context.native_handle(), reinterpret_cast<const unsigned char*>("\x02h2"),
+                          3);
+  ssl::stream<tcp::socket> stream(connect(), context);
+  stream.handshake(ssl::stream_base::client);
+  EXPECT_EQ(negotiated_alpn(stream), "h2") << "gRPC C-core clients insist on h2";
+  const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\nhello";
+  asio::write(stream, asio::buffer(preface));
+  std::string echoed(preface.size(), '\0');
+  asio::read(stream, asio::buffer(echoed));
+  EXPECT_EQ(echoed, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\nHELLO");
+  EXPECT_TRUE(peer.adopted_nonblocking_) << "a blocking descriptor stalls gRPC's poller";
+  asio::write(stream, asio::buffer(std::string_view("more")));
+  std::string more(4, '\0');
+  asio::read(stream, asio::buffer(more));
+  EXPECT_EQ(more, "MORE");
+  boost::system::error_code ignored;
+  stream.next_layer().close(ignored);  // the peer sees EOF and closes its end
+}
+
+// A client that also offers HTTP/1.1 (curl, Go) gets it, and the same port keeps serving
+// HTTP/1.1 requests beside the spliced connections.
+TEST_F(HttpServerTlsTest, ClientOfferingHttp11GetsItBesideHttp2) {
+  Http2Peer peer;
+  start_server(echo_path(), Limits{}, server_context(false), peer.handoff());
+  auto context = client_context("");
+  SSL_CTX_set_alpn_protos(context.native_handle(),
+                          reinterpret_cast<const unsigned char*>("\x02h2\x08http/1.1"), 12);
+  ssl::stream<tcp::socket> stream(connect(), context);
+  stream.handshake(ssl::stream_base::client);
+  EXPECT_EQ(negotiated_alpn(stream), "http/1.1");
+  asio::write(stream, asio::buffer(std::string_view("GET /v2/keys HTTP/1.1\r\nHost: x\r\n\r\n")));
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(stream, buffer, res);
+  EXPECT_EQ(res.body(), "/v2/keys|");
+  EXPECT_EQ(peer.adopted_fd_, -1) << "nothing was handed over";
 }
 
 }  // namespace

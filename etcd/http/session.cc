@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 #include <boost/beast/core/detect_ssl.hpp>
 
+#include "etcd/http/http2_splice.h"
+
 namespace etcd::http {
 
 namespace asio = boost::asio;
@@ -73,10 +75,12 @@ void log_refusal(std::atomic<bool>& logged, spdlog::format_string_t<Args...> for
 }  // namespace
 
 Session::Session(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, const Limits& limits,
-                 Handler handler, const ResponseObserver* observer, TlsRefusals* refusals)
+                 Handler handler, const ResponseObserver* observer, TlsRefusals* refusals,
+                 std::function<void(int fd)> http2)
     : tls_(std::move(tls)),
       stream_(make_stream(std::move(socket), tls_.get())),
       refusals_(refusals),
+      http2_(tls_ ? std::move(http2) : nullptr),
       timer_(this->socket().get_executor()),
       limits_(limits),
       handler_(std::move(handler)),
@@ -178,8 +182,30 @@ void Session::on_read(boost::system::error_code ec, size_t n) {
   if (lingering_) return read_more();  // a refused client's remaining bytes: discarded
   const size_t copied = asio::buffer_copy(buffer_.prepare(n), asio::buffer(read_chunk_, n));
   buffer_.commit(copied);
+  if (hand_over_http2()) return;
   parse_buffered();
   read_more();
+}
+
+// "PRI" starts the HTTP/2 preface and no HTTP/1.1 method. A plain port tells the two apart
+// before a session starts (Server::sniff); a TLS port only once the first bytes are
+// decrypted, here. The splice owns the connection from then on.
+bool Session::hand_over_http2() {
+  constexpr std::string_view kHttp2Start = "PRI";
+  if (!http2_ || received_request_ || buffer_.size() < kHttp2Start.size()) return false;
+  const std::string_view got(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  if (!got.starts_with(kHttp2Start)) return false;
+  closed_ = true;
+  timer_.cancel();
+  std::string already_read(got);
+  buffer_.consume(buffer_.size());
+  auto started =
+      Http2Splice::start(std::move(std::get<TlsSocket>(stream_)), std::move(already_read), http2_);
+  if (!started) {
+    spdlog::warn("http: handing over an HTTP/2 connection from {}: {}", remote_,
+                 started.error().message);
+  }
+  return true;
 }
 
 void Session::parse_buffered() {

@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,10 +38,12 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   using TlsSocket = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
-  // `tls` null: plain HTTP. Otherwise the connection must start with a TLS handshake.
+  // `tls` null: plain HTTP. Otherwise the connection must start with a TLS handshake, and
+  // if `http2` is set, a client that then opens with the HTTP/2 preface is spliced to it
+  // (Http2Splice): gRPC over TLS.
   Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<boost::asio::ssl::context> tls,
           const Limits& limits, Handler handler, const ResponseObserver* observer,
-          TlsRefusals* refusals);
+          TlsRefusals* refusals, std::function<void(int fd)> http2 = {});
 
   void start();
   void close();  // from any thread
@@ -54,6 +57,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_detected(boost::system::error_code ec, bool is_tls);
   void on_handshake(boost::system::error_code ec, size_t used);
   void refuse_plain_http();
+  bool hand_over_http2();
   void read_more();
   void on_read(boost::system::error_code ec, size_t n);
   void parse_buffered();
@@ -72,6 +76,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<boost::asio::ssl::context> tls_;  // keeps the context alive for stream_
   std::variant<boost::asio::ip::tcp::socket, TlsSocket> stream_;
   TlsRefusals* refusals_;
+  std::function<void(int fd)> http2_;
   boost::asio::steady_timer timer_;
   const Limits& limits_;
   Handler handler_;

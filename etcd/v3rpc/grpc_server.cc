@@ -1,5 +1,6 @@
 #include "etcd/v3rpc/grpc_server.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -79,6 +80,13 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(Backend& backend, Options 
 void GrpcServer::adopt(int fd) {
   std::lock_guard lock(impl_->mutex);
   if (impl_->stopped) {
+    ::close(fd);
+    return;
+  }
+  // gRPC's endpoint reads without waiting: a blocking descriptor would stall its poller.
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    spdlog::warn("v3 gRPC: making an adopted connection non-blocking: {}", std::strerror(errno));
     ::close(fd);
     return;
   }
