@@ -1,6 +1,8 @@
 // Membership changes proposed through raft (etcd /v2/members): validated against the
 // current membership first, guarded by --strict-reconfig-check, one at a time.
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -226,16 +228,20 @@ void ServerCore::propose_waiting_conf_changes() {
 }
 
 void ServerCore::expire_waiting_conf_changes() {
+  std::vector<MemberCallback> expired;
   for (auto it = conf_changes_waiting_.begin(); it != conf_changes_waiting_.end();) {
     if (--it->ticks_left > 0) {
       ++it;
       continue;
     }
-    MemberCallback done = std::move(it->done);
+    expired.push_back(std::move(it->done));
     it = conf_changes_waiting_.erase(it);
-    done(Error{is_leader() ? "etcdserver: a configuration change is already in progress"
-                           : "etcdserver: request timed out"});
   }
+  // Answered after the loop: a callback may queue another change.
+  const std::string why = is_leader() ? "etcdserver: a configuration change is already in progress"
+                                      : "etcdserver: request timed out";
+  for (auto& done : expired)
+    done(Error{why});
 }
 
 bool ServerCore::heard_recently(NodeId id) const {
