@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <vector>
@@ -44,8 +45,12 @@ BusUnitManager::BusUnitManager(systemd::Bus& bus, std::chrono::milliseconds job_
   }
 }
 
+// As systemctl daemon-reload (DAEMON_RELOAD_TIMEOUT_SEC): a reload re-reads every unit and
+// can take far longer than a bus call's default 25 s on a busy or emulated host (seen in
+// five TCG VMs on two cores), and giving up leaves the host's units half applied.
 void BusUnitManager::reload() {
-  bus_.call_method(kService, kPath, kManager, "Reload");
+  systemd::Message m = bus_.new_method_call(kService, kPath, kManager, "Reload");
+  bus_.call(m, std::chrono::minutes(6));
 }
 
 void BusUnitManager::link(const std::string& path, bool runtime) {
