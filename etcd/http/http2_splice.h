@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "etcd/common/asio.h"
 #include "etcd/common/result.h"
@@ -16,6 +17,10 @@
 #include <boost/asio/ssl.hpp>
 
 namespace etcd::http {
+
+// "PRI" starts the HTTP/2 preface and no HTTP/1.1 method (PUT and POST differ at byte 2):
+// how a plain port (Server::sniff) and a TLS one (Session) tell the two apart.
+inline constexpr std::string_view kHttp2Start = "PRI";
 
 class Http2Splice : public std::enable_shared_from_this<Http2Splice> {
  public:

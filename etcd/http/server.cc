@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/ssl.hpp>
 
+#include "etcd/http/http2_splice.h"
 #include "etcd/http/session.h"
 
 namespace etcd::http {
@@ -190,11 +191,6 @@ struct Server::Sniffer {
   asio::steady_timer deadline;  // a client that never speaks is closed, as an idle HTTP one
   asio::steady_timer retry;     // fewer bytes than it takes to decide arrived
 };
-
-namespace {
-// "PRI" starts the HTTP/2 preface and no HTTP/1.1 method (PUT and POST differ at byte 2).
-constexpr std::string_view kHttp2Start = "PRI";
-}  // namespace
 
 void Server::sniff(std::shared_ptr<Listener> listener, tcp::socket socket) {
   auto sniffer = std::make_shared<Sniffer>(std::move(socket));

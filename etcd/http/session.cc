@@ -187,11 +187,10 @@ void Session::on_read(boost::system::error_code ec, size_t n) {
   read_more();
 }
 
-// "PRI" starts the HTTP/2 preface and no HTTP/1.1 method. A plain port tells the two apart
-// before a session starts (Server::sniff); a TLS port only once the first bytes are
-// decrypted, here. The splice owns the connection from then on.
+// A plain port tells HTTP/2 from HTTP/1.1 before a session starts (Server::sniff); a TLS
+// port only once the first bytes are decrypted, here. The splice owns the connection from
+// then on.
 bool Session::hand_over_http2() {
-  constexpr std::string_view kHttp2Start = "PRI";
   if (!http2_ || received_request_ || buffer_.size() < kHttp2Start.size()) return false;
   const std::string_view got(static_cast<const char*>(buffer_.data().data()), buffer_.size());
   if (!got.starts_with(kHttp2Start)) return false;
