@@ -28,14 +28,10 @@ sys.path.insert(0, HERE)
 import cluster as compat_cluster  # noqa: E402,F401  (re-exported: REAL_ETCD)
 from cluster import Cluster, ClusterError  # noqa: E402
 import netns  # noqa: E402
+# Lines that mean a member crashed or hit a broken invariant (not merely logged an error):
+# one definition for every tier, beside cluster.py.
+from crash_lines import BAD_LINES  # noqa: E402
 
-# Lines that mean a member crashed or hit a broken invariant (not merely logged an error).
-BAD_LINES = {
-    "etcd2": re.compile(r": critical: |ETCD_ASSERT failed|terminate called|AddressSanitizer|"
-                        r"runtime error:|Segmentation fault|stack smashing|double free"),
-    "etcd": re.compile(r'"level":"(fatal|panic)"|^panic: |fatal error:|'
-                       r"goroutine \d+ \[running\]"),
-}
 # A member received a snapshot from the leader (catch-up by snapshot, not by log).
 SNAPSHOT_LINES = {
     "etcd2": re.compile(r"installing snapshot at index"),

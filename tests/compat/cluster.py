@@ -39,6 +39,8 @@ import tempfile
 import time
 import urllib.parse
 
+import crash_lines
+
 REAL_ETCD = "/usr/bin/etcd"
 KINDS = ("etcd", "etcd2")
 # Ports other engineers' processes use; never hand them out.
@@ -299,6 +301,13 @@ class Cluster:
         if tail_lines is not None:
             lines = lines[-tail_lines:]
         return "".join(lines)
+
+    def log_crashes(self, tolerated=None):
+        """Crash lines (crash_lines.py) in any member's log, of every start attempt and
+        restart: one entry per log. Call it before stop(), which removes the logs."""
+        logs = sorted(os.path.join(self.dir, name) for name in os.listdir(self.dir)
+                      if name.endswith(".log"))
+        return crash_lines.log_problems(logs, crash_lines.BAD_LINES[self.kind], tolerated)
 
     def dump_logs(self, stream=sys.stderr, tail_lines=150):
         for m in self.members:

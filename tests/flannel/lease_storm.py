@@ -15,9 +15,12 @@ overlapping, no PublicIP twice, and exactly 35 clients reporting "out of subnets
 --expect-violation is the negative control: with --naive the clients write without
 compare-and-swap, and the checks must catch the resulting double grants.
 
+The tool's output and the members' logs must hold no crash line (tests/compat/
+crash_lines.py: sanitizer reports, terminate, ...), in the negative control too.
+
 Exit status: 0 every run clean (or, with --expect-violation, a violation caught), 1 a
-violation (details printed) or a blind negative control, 77 skipped (the real etcd
-missing for --kind etcd).
+violation or a crash line (details printed) or a blind negative control, 77 skipped (the
+real etcd missing for --kind etcd).
 """
 
 import argparse
@@ -31,6 +34,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compat"))
 import cluster as clusterlib  # noqa: E402
+import crash_lines  # noqa: E402
 
 CLIENTS = 50
 CONFIG = {"Network": "10.5.0.0/20", "SubnetLen": 24}
@@ -122,6 +126,14 @@ def main():
                 failures.append("run %s (%s): %s" % (run, prefix, problem))
         if code != 0:
             failures.append("the tool exited %d" % code)
+        # A crash is never the violation the negative control looks for.
+        crashes = ["tool output: %s" % line for line in crash_lines.crash_lines(output)[:1]]
+        crashes += ["member log: %s" % problem for problem in c.log_crashes()]
+        if crashes:
+            for f in failures + ["crash line: " + line for line in crashes]:
+                print("FAIL: " + f, file=sys.stderr)
+            c.dump_logs(tail_lines=40)
+            return 1
         if args.expect_violation:
             if failures:
                 print("the checks caught the unsafe allocator, as expected: %s" % failures[0])

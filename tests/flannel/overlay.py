@@ -14,6 +14,8 @@ the host, as docker0 would be). Checked, for the backend given:
   6. restarting a flanneld does not disturb traffic: a ping stream into its container
      loses nothing while it restarts (vxlan and host-gw: the kernel forwards; udp's data
      path is flanneld itself, so there it is not checked).
+  and, at the end, passed or not: no crash line (tests/compat/crash_lines.py) in any
+  flanneld's log or member's log.
 
     overlay.py --flanneld build/agents/flannel/flanneld --etcd2 build/etcd/cmd/etcd2 \
                --backend vxlan|host-gw|udp
@@ -41,6 +43,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "cluster"))
 sys.path.insert(0, os.path.join(HERE, "..", "compat"))
 import netns  # noqa: E402
 import cluster as clusterlib  # noqa: E402
+import crash_lines  # noqa: E402
 
 PREFIX = "/coreos.com/network"
 _containers = []  # container namespaces to delete at exit, whatever ends the run
@@ -356,7 +359,21 @@ def main():
     try:
         env.setup()
         with netns.NetnsCluster(env, "etcd2", 3, binary=args.etcd2) as c:
-            scenario(args, env, c, base)
+            failure = None
+            try:
+                scenario(args, env, c, base)
+            except Failure as e:
+                failure = e
+            # Passed or not: every flanneld has had its SIGTERM by now; the members' logs go
+            # with c.
+            crashes = crash_lines.log_problems(
+                [os.path.join(base, "host%d" % i, "flanneld.log") for i in range(env.size)])
+            crashes += c.log_crashes()
+            if crashes:
+                raise Failure("%scrash lines:\n%s" % ("%s; " % failure if failure else "",
+                                                      "\n".join(crashes)))
+            if failure:
+                raise failure
     except Failure as e:
         print("FAIL (%s): %s" % (args.backend, e), file=sys.stderr)
         return 1

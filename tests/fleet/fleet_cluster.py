@@ -21,7 +21,8 @@ the v1 API of one host, checked through the API and the hosts' systemd stand-ins
   9. a second fleetd with a machine ID already registered by another host never
      registers: its API answers 503;
   and fleetctl against the same cluster: list-machines, start (blocking), cat, list-units,
-  stop, destroy, and its exit codes.
+  stop, destroy, and its exit codes; at the end, passed or not: no crash line (tests/compat/
+  crash_lines.py) in fleetctl's output or any fleetd's, fake_systemd's or member's log.
 
     fleet_cluster.py --fleetd F --fake-systemd S (--etcd2 E | --kind etcd)
 
@@ -282,6 +283,9 @@ def duplicate_id(args, base, etcd_urls, taken):
 def fleetctl(args, h, *argv):
     run = subprocess.run([args.fleetctl, "--endpoint", "unix://" + h.sock] + list(argv),
                          capture_output=True, text=True, timeout=120)
+    crashed = single.crash_lines.crash_lines(run.stdout + run.stderr)
+    if crashed:
+        raise Failure("fleetctl %s: crash line: %s" % (" ".join(argv), crashed[0]))
     return run.returncode, run.stdout, run.stderr
 
 
@@ -329,6 +333,7 @@ def scenario(args, c, base):
              for i in range(3)]
     for h in hosts:
         h.start_fleetd()
+    failure = None
     try:
         api = hosts[0]
         wait_for("3 machines", lambda: (lambda r: r[0] == 200 and len(
@@ -345,13 +350,15 @@ def scenario(args, c, base):
         host_loss(api, hosts, lead)
         alive = next(h for h in hosts if h.fleetd.poll() is None)
         duplicate_id(args, base, urls, alive)
-    except Failure:
+    except Failure as e:
         for h in hosts:
             print("=== %s (%s)\n%s" % (h.base, h.machine_id[:8], h.logs()), file=sys.stderr)
-        raise
+        failure = e
     finally:
         for h in hosts:
             h.stop()
+    single.check_crashes([h.base for h in hosts] + [os.path.join(base, "duplicate")], c,
+                         failure)
 
 
 def safe_api(h, method, path):

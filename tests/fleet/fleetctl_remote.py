@@ -15,7 +15,9 @@ record where (SSH_CONNECTION) and with what argv they ran. Checks:
   5. --replace (cat and the running unit's hash change; refused states warn), restart (the
      process is new), restart of a global unit (systemctl restart on each host);
   6. a template instance submitted from the registry's template; an unschedulable unit fails
-     after --block-attempts with the engine's reason; verify exits 2; prefixes, bad flags.
+     after --block-attempts with the engine's reason; verify exits 2; prefixes, bad flags;
+  and at the end, passed or not: no crash line (tests/compat/crash_lines.py) in fleetctl's
+  output or any fleetd's, fake_systemd's or the member's log.
 
     fleetctl_remote.py --fleetd F --fake-systemd S --fleetctl C (--etcd2 E | --kind etcd)
 
@@ -144,6 +146,10 @@ class Env:
         except subprocess.TimeoutExpired as t:
             raise Failure("fleetctl %s: no answer after %d s; stderr: %s"
                           % (argv, timeout, t.stderr))
+        # Whatever exit status the caller expects: ASan's is 1, fleetctl's usual failure.
+        crashed = single.crash_lines.crash_lines(p.stdout + p.stderr)
+        if crashed:
+            raise Failure("fleetctl %s: crash line: %s" % (argv, crashed[0]))
         return p.returncode, p.stdout, p.stderr
 
     def ok(self, *argv, **kw):
@@ -424,6 +430,7 @@ def scenario(args, c, base):
     h2 = single.Host(args, os.path.join(base, "h2"), etcd_url, public_ip="127.0.0.3",
                      metadata="role=b", machine_id=local_id or None)
     ctl = Env(args, base, sshd, h1.sock)
+    failure = None
     try:
         sshd.start()
         ctl.start_agent()
@@ -443,11 +450,11 @@ def scenario(args, c, base):
         global_units(ctl, units, bool(local_id))
         templates_and_scheduling(ctl, units)
         cli(ctl)
-    except Failure:
+    except Failure as e:
         for h in (h1, h2):
             print("=== %s\n%s" % (h.base, h.logs()), file=sys.stderr)
         print("=== sshd\n%s" % sshd.logs(), file=sys.stderr)
-        raise
+        failure = e
     finally:
         for h in (h1, h2):
             h.stop()
@@ -456,6 +463,7 @@ def scenario(args, c, base):
         if agent and agent.poll() is None:
             agent.kill()
             agent.wait()
+    single.check_crashes([h1.base, h2.base], c, failure)
 
 
 def main():

@@ -16,7 +16,9 @@ over the v1 API (the only way fleetctl talks to fleetd):
   7. SIGHUP reloads fleet.conf (new metadata) on the same socket, refuses a bad file and
      leaves the units alone;
   8. etcd stopped (SIGSTOP) past the machine TTL: the API answers 503 and the units keep
-     running; etcd back: the machine registers again and no unit was restarted.
+     running; etcd back: the machine registers again and no unit was restarted;
+  and at the end, passed or not: no crash line (tests/compat/crash_lines.py) in fleetd's,
+  fake_systemd's or the member's log.
 
     fleetd_single.py --fleetd F --fake-systemd S (--etcd2 E | --kind etcd)
 
@@ -40,6 +42,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "compat"))
 import cluster as clusterlib  # noqa: E402
+import crash_lines  # noqa: E402
 
 PRIVATE_BUS = os.path.join(HERE, "..", "..", "agents", "systemd", "testing", "private-bus")
 PREFIX = "/_coreos.com/fleet/"
@@ -193,6 +196,20 @@ class Host:
             except OSError:
                 pass
         return "\n".join(out)
+
+
+def check_crashes(dirs, cluster, failure=None):
+    """Raises Failure if a log of the hosts in dirs (fleetd's, fake_systemd's) or of the
+    cluster's members holds a crash line, keeping the message of the failure the scenario
+    ended with (if any); else re-raises that failure. Call it once the hosts are stopped."""
+    crashes = crash_lines.log_problems([os.path.join(d, name) for d in dirs
+                                        for name in ("fleetd.log", "systemd.log")])
+    crashes += cluster.log_crashes()
+    if crashes:
+        raise Failure("%scrash lines:\n%s" % ("%s; " % failure if failure else "",
+                                              "\n".join(crashes)))
+    if failure:
+        raise failure
 
 
 def unit_body(exec_start, desired="launched", extra=()):
@@ -406,11 +423,15 @@ def main():
     try:
         with clusterlib.Cluster(args.kind, 1, binary=args.etcd2) as c:
             h = Host(args, base, c.client_urls[0], extra_config="token_limit=2\n")
+            failure = None
             try:
                 scenario(h, c)
-            except Failure:
+            except Failure as e:
                 print(h.logs(), file=sys.stderr)
-                raise
+                failure = e
+            finally:
+                h.stop()
+            check_crashes([h.base], c, failure)
     except Failure as e:
         print("FAIL: %s" % e, file=sys.stderr)
         return 1

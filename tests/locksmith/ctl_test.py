@@ -9,6 +9,10 @@ semaphore JSON stored in etcd byte for byte after every step (read with plain HT
 `reboot` and `send-need-reboot` talk to logind/D-Bus and are covered by the unit tests
 with a fake host only; here `reboot` runs only when not root (the root check).
 
+Every run's output and, at the end, the member's log must hold no crash line
+(tests/compat/crash_lines.py): a sanitizer report after the expected text, with the expected
+exit status 1, would otherwise pass.
+
 Exit status: 0 passed, 1 failed (each difference printed), 77 skipped (server missing).
 """
 
@@ -27,6 +31,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "compat"))
 import cluster as clusterlib  # noqa: E402
+import crash_lines  # noqa: E402
 
 SKIP = 77
 STEP_TIMEOUT_S = 30
@@ -55,6 +60,8 @@ class Checker:
         p = subprocess.run(argv, capture_output=True, env=env, timeout=STEP_TIMEOUT_S)
         got = (p.returncode, p.stdout.decode(), p.stderr.decode())
         label = " ".join(args)
+        for line in crash_lines.crash_lines(got[1] + got[2])[:1]:
+            self.fail("%s: crash line: %s" % (label, line))
         if got[0] != rc:
             self.fail("%s: exit %d, want %d (stdout %r, stderr %r)" % (label, got[0], rc, got[1],
                                                                        got[2]))
@@ -179,6 +186,8 @@ def main():
             scenario_default_key(c)
             scenario_groups_and_env(c)
             scenario_errors(c, dead_url)
+            for problem in cluster.log_crashes():  # before the with removes the logs
+                c.fail("member log: crash line: %s" % problem)
     print("locksmithctl against %s: %d failures" % (a.kind, c.failures))
     return 1 if c.failures else 0
 

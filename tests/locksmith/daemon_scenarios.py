@@ -14,6 +14,10 @@ Scenarios (each a fresh host and semaphore group):
   signals          SIGTERM exits 0 with the reference's message
   coordinator      a second locksmithd on the same coordinator.conf is refused
 
+After each scenario, passed or not, locksmithd's and fake_host_services' logs must hold no
+crash line (tests/compat/crash_lines.py) but the fatal ones it provokes on purpose
+(TOLERATED); at the end, neither may the member's log.
+
     daemon_scenarios.py --locksmithd L --locksmithctl C --fake F --etcd2 E [scenario ...]
 
 Exit status 0 all passed, 1 a failure (logs printed), 77 skipped (no dbus-daemon).
@@ -21,6 +25,7 @@ Exit status 0 all passed, 1 a failure (logs printed), 77 skipped (no dbus-daemon
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rolling_reboot as rr  # noqa: E402
 
 clusterlib = rr.clusterlib
+crash_lines = rr.crash_lines
 NEED = rr.NEED_REBOOT
 
 
@@ -175,11 +181,13 @@ def ctl_on_the_bus(s):
     ctl = [s.args.locksmithctl, "-endpoint", ",".join(s.urls), "-group", s.group]
     run = subprocess.run(ctl + ["send-need-reboot"], env=env, capture_output=True, text=True,
                          timeout=30)
+    expect(not crash_lines.crash_lines(run.stderr), "send-need-reboot: %s" % run.stderr)
     expect(run.returncode == 0, "send-need-reboot: rc=%d %s" % (run.returncode, run.stderr))
     rr.wait_for("the daemon's reboot call", lambda: h.new_reboots() == 1, 20)
     if os.geteuid() != 0:
         return  # `reboot` needs root
     run = subprocess.run(ctl + ["reboot"], env=env, capture_output=True, text=True, timeout=30)
+    expect(not crash_lines.crash_lines(run.stderr), "reboot: %s" % run.stderr)
     expect(run.returncode == 0, "reboot: rc=%d %s" % (run.returncode, run.stderr))
     expect(h.new_reboots() == 1, "locksmithctl reboot did not call logind")
     expect(s.holders() == [h.machine_id], "holders after locksmithctl reboot: %s" % s.holders())
@@ -187,6 +195,12 @@ def ctl_on_the_bus(s):
 
 SCENARIOS = {f.__name__: f for f in (lifecycle, late_engine, bad_signal, strategies, signals,
                                        coordinator, ctl_on_the_bus)}
+# The fatal start-up errors a scenario provokes on purpose (logged `critical`, then exit 1).
+TOLERATED = {
+    "strategies": re.compile(r"critical: Error parsing reboot window: Either both or neither"),
+    "coordinator": re.compile(r"critical: Cannot become the update coordinator: another update "
+                              r"coordinator holds the lock"),
+}
 
 
 def main():
@@ -207,14 +221,25 @@ def main():
         with clusterlib.Cluster("etcd2", 1, binary=args.etcd2) as c:
             for name in args.scenarios:
                 s = Scenario(args, c.client_urls, base, name)
+                problem = None
                 try:
                     SCENARIOS[name](s)
-                    print("%-12s passed" % name, flush=True)
                 except rr.Failure as e:
-                    failed += 1
-                    print("%-12s FAILED: %s\n%s" % (name, e, s.host.log_tail(60)), flush=True)
+                    problem = str(e)
                 finally:
                     s.host.stop()
+                crashes = s.host.crash_problems(TOLERATED.get(name))
+                if crashes:  # also when the scenario passed
+                    problem = "\n".join(filter(None, [problem, "crash lines:"] + crashes))
+                if problem:
+                    failed += 1
+                    print("%-12s FAILED: %s\n%s" % (name, problem, s.host.log_tail(60)),
+                          flush=True)
+                else:
+                    print("%-12s passed" % name, flush=True)
+            for problem in c.log_crashes():
+                failed += 1
+                print("etcd2 member: crash line: %s" % problem, flush=True)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 1 if failed else 0

@@ -22,8 +22,13 @@ so no version is missed) and quorum reads taken when each reboot is seen:
         --fake build/agents/systemd/fake_host_services \
         --kind etcd2 --etcd2 build/etcd/cmd/etcd2 --runs 2 --max 1,2
 
-Exit status: 0 every run clean, 1 a violation or a run that did not finish (details and
-daemon logs printed), 77 skipped (dbus-daemon, or the real etcd for --kind etcd, missing).
+Every daemon's log (locksmithd, fake_host_services, the members) and locksmithctl's output
+must be free of crash lines (tests/compat/crash_lines.py: sanitizer reports, terminate,
+critical, ...), in the negative control too.
+
+Exit status: 0 every run clean, 1 a violation, a crash line or a run that did not finish
+(details and daemon logs printed), 77 skipped (dbus-daemon, or the real etcd for --kind
+etcd, missing).
 """
 
 import argparse
@@ -43,6 +48,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compat"))
 import cluster as clusterlib  # noqa: E402
+import crash_lines  # noqa: E402
 
 NEED_REBOOT = "UPDATE_STATUS_UPDATED_NEED_REBOOT"
 IDLE = "UPDATE_STATUS_IDLE"
@@ -53,6 +59,10 @@ PRIVATE_BUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..
 
 class Failure(Exception):
     pass
+
+
+class Crash(Exception):
+    """Crash lines in a log or an output: never the violation a negative control expects."""
 
 
 def wait_for(what, predicate, timeout):
@@ -225,6 +235,11 @@ class Host:
                 self.bus.kill()
                 self.bus.wait()
 
+    def crash_problems(self, tolerated=None):
+        return crash_lines.log_problems(
+            [os.path.join(self.dir, name) for name in ("locksmithd.log", "fake.log")],
+            tolerated=tolerated)
+
     def log_tail(self, lines=40):
         out = []
         for name in ("locksmithd.log", "fake.log"):
@@ -241,6 +256,9 @@ class Host:
 def ctl(args, endpoints, group, *command):
     run = subprocess.run([args.locksmithctl, "-endpoint", ",".join(endpoints), "-group", group]
                          + list(command), capture_output=True, text=True, timeout=30)
+    crashed = crash_lines.crash_lines(run.stdout + run.stderr)
+    if crashed:
+        raise Crash("locksmithctl %s: %s" % (command, crashed[0]))
     if run.returncode != 0:
         raise Failure("locksmithctl %s: rc=%d %s" % (command, run.returncode, run.stderr))
     return run.stdout
@@ -349,6 +367,10 @@ def one_run(args, urls, run_no, max_holders, base):
     finally:
         for h in hosts:
             h.stop()
+        # Also when the run passed; a Failure in flight becomes this one's __context__.
+        crashes = [p for h in hosts for p in h.crash_problems()]
+        if crashes:
+            raise Crash("\n".join(crashes))
 
 
 def final_state_ok(url, key, max_holders):
@@ -384,9 +406,19 @@ def main():
     base = tempfile.mkdtemp(prefix="locksmith-rolling-")
     try:
         with clusterlib.Cluster(args.kind, 3, binary=args.etcd2) as c:
-            for run_no in range(1, args.runs + 1):
-                for max_holders in (int(m) for m in args.max.split(",")):
-                    one_run(args, c.client_urls, run_no, max_holders, base)
+            try:
+                for run_no in range(1, args.runs + 1):
+                    for max_holders in (int(m) for m in args.max.split(",")):
+                        one_run(args, c.client_urls, run_no, max_holders, base)
+            finally:
+                crashes = c.log_crashes()  # before the cluster's logs are removed
+                if crashes:
+                    raise Crash("\n".join(crashes))
+    except Crash as e:
+        print("FAIL (seed %d): crash lines:\n%s" % (seed, e), file=sys.stderr)
+        if e.__context__ is not None:
+            print("and before them: %s" % e.__context__, file=sys.stderr)
+        return 1
     except Failure as e:
         if args.expect_violation:
             print("the checker caught the violation, as expected: %s" % str(e).splitlines()[0])
