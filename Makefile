@@ -53,7 +53,7 @@ test-unit: build
 # systemd-nspawn containers and one qemu VM on it. Root; the tests skip (77) elsewhere.
 .PHONY: e2e
 e2e: build
-	cd $(BUILD_DIR) && CORESTACK_E2E_VM=1 ctest --output-on-failure -L e2e
+	cd $(BUILD_DIR) && CORESTACK_E2E_VM=all ctest --output-on-failure -L e2e
 
 # The long fault runs of tests/cluster/README.md (by hand: hours on 2 cores).
 ETCD2_BIN = $(BUILD_DIR)/etcd/cmd/etcd2

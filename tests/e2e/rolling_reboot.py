@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Scenario 4: a rolling reboot with locksmithd, in qemu VMs (docs/images.md "Scenario 4").
-Runs only with CORESTACK_E2E_VM=1 (`make e2e` sets it): 5 TCG VMs and 5 real reboots take
-several minutes of both cores.
+Runs only with CORESTACK_E2E_VM=all (`make e2e` sets it): 5 TCG VMs and 5 real reboots take
+~5 minutes of both cores, ~15 with make test's sanitizer binaries (1.5-2.5 min per reboot).
 
 Five VMs, each an etcd2 member of one 5-member cluster, each with locksmithd configured by its
 cloud-config the CoreOS way (`coreos.update.reboot-strategy: etcd-lock` -> update.conf and a
@@ -256,8 +256,8 @@ def user_data(name: str, ip: str, ips: dict[str, str]) -> str:
 def main() -> int:
     if sys.argv[1:2] == ["--probe"]:
         return probe(sys.argv[2].split(","))
-    if skip_without_vm_tier("e2e_rolling_reboot", "boot 5 qemu VMs and reboot each (TCG, "
-                            "several minutes of both cores)"):
+    if skip_without_vm_tier("e2e_rolling_reboot", "boot 5 qemu VMs and reboot each (TCG: "
+                            "~5 min of both cores, ~15 min with sanitizer binaries)", long=True):
         return 77
     s = Scenario("rolling_reboot", vm=True)
 
