@@ -267,11 +267,16 @@ class Cluster:
         deadline = time.monotonic() + (timeout or self.start_timeout)
         self._wait_member_healthy(self.members[i], deadline)
 
-    def stop(self, print_logs_to=None):
-        """Kills every member and removes the temp dir (optionally printing logs first)."""
+    def stop(self, print_logs_to=None, check=True):
+        """Stops every member and removes the temp dir (optionally printing logs first).
+        The members get SIGTERM together (SIGKILL 20 s later): a graceful stop, so that
+        sanitizer builds write their exit reports. With `check`, a crash line written
+        during the stop (crash_lines.py: a LeakSanitizer report, a sanitizer report in
+        teardown) raises ClusterError once the cluster is gone; lines from before the stop
+        are the test's to judge (log_crashes)."""
         if self._stopped:
             return
-        self._kill_all()
+        shutdown_problems = self._stop_gracefully()
         if print_logs_to is not None:
             self.dump_logs(print_logs_to)
         self._stopped = True
@@ -284,12 +289,52 @@ class Cluster:
                 pass
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        if check and shutdown_problems:
+            raise ClusterError("crash lines while the %s members stopped:\n%s" % (
+                self.kind, "\n".join(shutdown_problems)))
+        for problem in shutdown_problems:
+            sys.stderr.write("crash line while the members stopped: %s\n" % problem)
+
+    def _stop_gracefully(self):
+        """SIGTERM to every running member at once, then waits for each (SIGKILL after
+        20 s); returns the crash lines they wrote meanwhile, one entry per member."""
+        running = [m for m in self.members if m.proc is not None and m.proc.poll() is None]
+        offsets = {}
+        for m in running:
+            try:
+                offsets[m.index] = os.path.getsize(m.log_path)
+                os.killpg(m.proc.pid, signal.SIGTERM)
+            except (OSError, ProcessLookupError):
+                pass
+        deadline = time.monotonic() + 20
+        for m in running:
+            try:
+                m.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        self._kill_all()  # SIGKILLs what is left, closes the logs
+        problems = []
+        for m in running:
+            if m.index not in offsets:
+                continue
+            try:
+                with open(m.log_path, "rb") as f:
+                    f.seek(offsets[m.index])
+                    tail = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            found = crash_lines.crash_lines(tail, crash_lines.BAD_LINES[self.kind])
+            if found:
+                problems.append("%s (%s): %s" % (m.name, m.log_path, "\n    ".join(
+                    line[:300] for line in found[:12])))
+        return problems
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.stop(print_logs_to=sys.stderr if exc_type else None)
+        # A test that failed keeps its own exception; crash lines are printed beside it.
+        self.stop(print_logs_to=sys.stderr if exc_type else None, check=exc_type is None)
         return False
 
     def log_text(self, i, tail_lines=None):
