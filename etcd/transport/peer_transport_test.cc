@@ -109,9 +109,18 @@ TEST_F(PeerTransportTest, ReconnectsAfterThePeerRestarts) {
   link(*a, *b);
   await_stream(*a, *b);
   const std::string b_url = b->url();
+  // link() may already have reported b unreachable (a dial refused before b knew a): only a
+  // report after this point says the stream's loss was noticed, and so that what a sends
+  // from now on waits in its queue instead of going down the dying connection.
+  int unreachable_before = 0;
+  a->inbox().wait([&](Inbox& in) {
+    unreachable_before = in.unreachable[NodeId(2)];
+    return true;
+  });
   b.reset();  // the receiver goes away: its connections close
-  ASSERT_TRUE(a->inbox().wait([](Inbox& in) { return in.unreachable[NodeId(2)] >= 1; }))
-      << "losing the stream is reported as unreachable";
+  ASSERT_TRUE(a->inbox().wait([&](Inbox& in) {
+    return in.unreachable[NodeId(2)] > unreachable_before;
+  })) << "losing the stream is reported as unreachable";
   send_numbered(*a, NodeId(2), 100, 1, 1);  // queued during the outage
   auto options_b = member_options(2);
   options_b.listen_urls = {b_url};
