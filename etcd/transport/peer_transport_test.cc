@@ -66,6 +66,23 @@ void expect_in_order(const std::vector<raft::Message>& messages, NodeId from, ui
   }
 }
 
+// How often `peer` has been reported unreachable to `node` so far. link() may already have
+// reported it (a dial refused before the peer knew us), so a test that waits for a stream's
+// loss waits for a report newer than this count: only then does what it sends wait in the
+// queue instead of going down the dying connection.
+int unreachable_reports(Node& node, NodeId peer) {
+  int count = 0;
+  node.inbox().wait([&](Inbox& in) {
+    count = in.unreachable[peer];
+    return true;
+  });
+  return count;
+}
+
+bool wait_unreachable_report(Node& node, NodeId peer, int reported_before) {
+  return node.inbox().wait([&](Inbox& in) { return in.unreachable[peer] > reported_before; });
+}
+
 TEST_F(PeerTransportTest, DeliversThousandsOfMessagesInOrderBothWays) {
   constexpr uint64_t kCount = 20'000;
   auto options_a = member_options(1);
@@ -109,18 +126,10 @@ TEST_F(PeerTransportTest, ReconnectsAfterThePeerRestarts) {
   link(*a, *b);
   await_stream(*a, *b);
   const std::string b_url = b->url();
-  // link() may already have reported b unreachable (a dial refused before b knew a): only a
-  // report after this point says the stream's loss was noticed, and so that what a sends
-  // from now on waits in its queue instead of going down the dying connection.
-  int unreachable_before = 0;
-  a->inbox().wait([&](Inbox& in) {
-    unreachable_before = in.unreachable[NodeId(2)];
-    return true;
-  });
+  const int reported = unreachable_reports(*a, NodeId(2));
   b.reset();  // the receiver goes away: its connections close
-  ASSERT_TRUE(a->inbox().wait([&](Inbox& in) {
-    return in.unreachable[NodeId(2)] > unreachable_before;
-  })) << "losing the stream is reported as unreachable";
+  ASSERT_TRUE(wait_unreachable_report(*a, NodeId(2), reported))
+      << "losing the stream is reported as unreachable";
   send_numbered(*a, NodeId(2), 100, 1, 1);  // queued during the outage
   auto options_b = member_options(2);
   options_b.listen_urls = {b_url};
@@ -187,8 +196,9 @@ TEST_F(PeerTransportTest, APeerThatComesBackIsRedialedWithoutWaitingOutTheBackof
   link(*a, *b);
   await_stream(*a, *b);
   const std::string b_url = b->url();
+  const int reported = unreachable_reports(*a, NodeId(2));
   b.reset();
-  ASSERT_TRUE(a->inbox().wait([](Inbox& in) { return in.unreachable[NodeId(2)] >= 1; }));
+  ASSERT_TRUE(wait_unreachable_report(*a, NodeId(2), reported));
   auto options_b = member_options(2);
   options_b.listen_urls = {b_url};
   b = started(options_b);
@@ -288,8 +298,9 @@ TEST_F(PeerTransportTest, UpdatePeerMovesTheStreamToTheNewUrl) {
   link(*a, *old_b);
   new_b->transport().add_peer(a->id(), {a->url()});
   await_stream(*a, *old_b);
+  const int reported = unreachable_reports(*a, NodeId(2));
   a->transport().update_peer(NodeId(2), {new_b->url()});
-  ASSERT_TRUE(a->inbox().wait([](Inbox& in) { return in.unreachable[NodeId(2)] >= 1; }))
+  ASSERT_TRUE(wait_unreachable_report(*a, NodeId(2), reported))
       << "the stream to the old URL is closed";
   a->transport().send({numbered(a->id(), NodeId(2), 42)});
   ASSERT_TRUE(new_b->inbox().wait([](Inbox& in) { return has_index(in, 42); }));
