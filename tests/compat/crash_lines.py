@@ -55,3 +55,14 @@ def log_problems(paths, pattern=OURS, tolerated=None, context=6):
                                 "".join("\n      " + l for l in after))
                 break
     return problems
+
+
+def verdict(crashes, failure, failure_class):
+    """The end of a scenario, once its processes have stopped: raises failure_class naming
+    the crash lines (after the scenario's own failure, if there was one), else re-raises
+    that failure, else returns."""
+    if crashes:
+        raise failure_class("%scrash lines:\n%s" % ("%s; " % failure if failure else "",
+                                                     "\n".join(crashes)))
+    if failure:
+        raise failure

@@ -120,6 +120,19 @@ class LogProblems(unittest.TestCase):
         import harness  # tests/cluster: its member checks use the same patterns
         self.assertIs(harness.BAD_LINES, crash_lines.BAD_LINES)
 
+    def test_verdict(self):
+        class Boom(Exception):
+            pass
+        crash_lines.verdict([], None, Boom)  # clean and passed: returns
+        scenario_failed = Boom("the scenario's check")
+        with self.assertRaises(Boom) as raised:
+            crash_lines.verdict([], scenario_failed, Boom)
+        self.assertIs(raised.exception, scenario_failed)
+        with self.assertRaisesRegex(Boom, r"^the scenario's check; crash lines:\nlog:1: x$"):
+            crash_lines.verdict(["log:1: x"], scenario_failed, Boom)
+        with self.assertRaisesRegex(Boom, r"^crash lines:\nlog:1: x$"):
+            crash_lines.verdict(["log:1: x"], None, Boom)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -369,11 +369,7 @@ def main():
             crashes = crash_lines.log_problems(
                 [os.path.join(base, "host%d" % i, "flanneld.log") for i in range(env.size)])
             crashes += c.log_crashes()
-            if crashes:
-                raise Failure("%scrash lines:\n%s" % ("%s; " % failure if failure else "",
-                                                      "\n".join(crashes)))
-            if failure:
-                raise failure
+            crash_lines.verdict(crashes, failure, Failure)
     except Failure as e:
         print("FAIL (%s): %s" % (args.backend, e), file=sys.stderr)
         return 1

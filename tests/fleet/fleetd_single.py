@@ -205,11 +205,7 @@ def check_crashes(dirs, cluster, failure=None):
     crashes = crash_lines.log_problems([os.path.join(d, name) for d in dirs
                                         for name in ("fleetd.log", "systemd.log")])
     crashes += cluster.log_crashes()
-    if crashes:
-        raise Failure("%scrash lines:\n%s" % ("%s; " % failure if failure else "",
-                                              "\n".join(crashes)))
-    if failure:
-        raise failure
+    crash_lines.verdict(crashes, failure, Failure)
 
 
 def unit_body(exec_start, desired="launched", extra=()):
