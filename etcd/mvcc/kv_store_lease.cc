@@ -18,7 +18,8 @@ Result<void> KvStore::check_lease(const PutRequest& put) {
 }
 
 std::optional<int64_t> KvStore::lease_ttl(int64_t id) {
-  store::Statement find(db_.handle(), "SELECT ttl FROM mvcc_leases WHERE id = ?1");
+  store::Statement& find = db_.cached("SELECT ttl FROM mvcc_leases WHERE id = ?1");
+  store::StatementScope find_scope(find);
   find.bind(1, id);
   if (!find.step()) return std::nullopt;
   return find.int64(0);
@@ -29,7 +30,7 @@ Result<LeaseResponse> KvStore::lease_grant(const LeaseGrantRequest& request) {
               "mvcc writes must run inside the caller's SQLite transaction");
   if (lease_exists(request.id)) return make_error(ErrorCode::kLeaseExists);
   if (space_exceeded()) return make_error(ErrorCode::kNoSpace);
-  store::Statement insert(db_.handle(), "INSERT INTO mvcc_leases (id, ttl) VALUES (?1, ?2)");
+  store::Statement& insert = db_.cached("INSERT INTO mvcc_leases (id, ttl) VALUES (?1, ?2)");
   insert.bind(1, request.id).bind(2, request.ttl).run();
   return LeaseResponse{current_revision(), request.id, request.ttl};
 }
@@ -47,7 +48,7 @@ Result<LeaseResponse> KvStore::lease_revoke(const LeaseRevokeRequest& request,
     apply_delete(write, del);
   }
   finish(write);
-  store::Statement remove(db_.handle(), "DELETE FROM mvcc_leases WHERE id = ?1");
+  store::Statement& remove = db_.cached("DELETE FROM mvcc_leases WHERE id = ?1");
   remove.bind(1, request.id).run();
   return LeaseResponse{write.current(), request.id, 0};
 }
@@ -57,7 +58,8 @@ LeaseResponse KvStore::lease_renew(const LeaseRenewRequest& request) {
 }
 
 std::vector<std::pair<int64_t, int64_t>> KvStore::leases() {
-  store::Statement all(db_.handle(), "SELECT id, ttl FROM mvcc_leases ORDER BY id");
+  store::Statement& all = db_.cached("SELECT id, ttl FROM mvcc_leases ORDER BY id");
+  store::StatementScope all_scope(all);
   std::vector<std::pair<int64_t, int64_t>> out;
   while (all.step())
     out.emplace_back(all.int64(0), all.int64(1));
@@ -65,9 +67,10 @@ std::vector<std::pair<int64_t, int64_t>> KvStore::leases() {
 }
 
 std::vector<std::string> KvStore::lease_keys(int64_t id) {
-  store::Statement keys(db_.handle(),
-                        "SELECT k.key FROM mvcc_keys k JOIN mvcc_revisions r "
-                        "ON r.key = k.key AND r.main = k.main WHERE r.lease = ?1 ORDER BY k.key");
+  store::Statement& keys = db_.cached(
+      "SELECT k.key FROM mvcc_keys k JOIN mvcc_revisions r "
+      "ON r.key = k.key AND r.main = k.main WHERE r.lease = ?1 ORDER BY k.key");
+  store::StatementScope keys_scope(keys);
   keys.bind(1, id);
   std::vector<std::string> out;
   while (keys.step())
@@ -88,15 +91,16 @@ AlarmResponse KvStore::alarm(const AlarmRequest& request) {
   const char* sql = request.action == AlarmAction::kActivate
                         ? "INSERT OR IGNORE INTO mvcc_alarms (member, alarm) VALUES (?1, ?2)"
                         : "DELETE FROM mvcc_alarms WHERE member = ?1 AND alarm = ?2";
-  store::Statement change(db_.handle(), sql);
+  store::Statement& change = db_.cached(sql);
   change.bind(1, request.member_id).bind(2, static_cast<int64_t>(request.alarm)).run();
   if (sqlite3_changes(db_.handle()) > 0) response.alarms.push_back(changed);
   return response;
 }
 
 std::vector<AlarmMember> KvStore::alarms() {
-  store::Statement all(db_.handle(),
-                       "SELECT member, alarm FROM mvcc_alarms ORDER BY member, alarm");
+  store::Statement& all =
+      db_.cached("SELECT member, alarm FROM mvcc_alarms ORDER BY member, alarm");
+  store::StatementScope all_scope(all);
   std::vector<AlarmMember> out;
   while (all.step()) {
     out.push_back({static_cast<uint64_t>(all.int64(0)), static_cast<AlarmType>(all.int64(1))});
@@ -105,7 +109,8 @@ std::vector<AlarmMember> KvStore::alarms() {
 }
 
 bool KvStore::space_exceeded() {
-  store::Statement any(db_.handle(), "SELECT 1 FROM mvcc_alarms WHERE alarm = ?1 LIMIT 1");
+  store::Statement& any = db_.cached("SELECT 1 FROM mvcc_alarms WHERE alarm = ?1 LIMIT 1");
+  store::StatementScope any_scope(any);
   any.bind(1, static_cast<int64_t>(AlarmType::kNoSpace));
   return any.step();
 }

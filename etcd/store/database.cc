@@ -159,7 +159,16 @@ Result<std::unique_ptr<Database>> Database::open_image(std::string_view bytes) {
 }
 
 Database::~Database() {
+  cached_.clear();
   sqlite3_close_v2(db_);
+}
+
+Statement& Database::cached(std::string_view sql) {
+  auto it = cached_.find(sql);
+  if (it == cached_.end()) {
+    it = cached_.emplace(std::string(sql), std::make_unique<Statement>(db_, sql)).first;
+  }
+  return *it->second;
 }
 
 void Database::stop_auto_checkpoint() {
@@ -221,17 +230,18 @@ void Database::exec(std::string_view sql) {
 }
 
 int64_t Database::size_bytes() {
-  Statement pages(db_, "PRAGMA page_count");
-  Statement size(db_, "PRAGMA page_size");
-  if (!pages.step() || !size.step()) return 0;
-  return pages.int64(0) * size.int64(0);
+  return pragma_value("PRAGMA page_count") * pragma_value("PRAGMA page_size");
 }
 
 int64_t Database::size_in_use_bytes() {
-  Statement free_pages(db_, "PRAGMA freelist_count");
-  Statement size(db_, "PRAGMA page_size");
-  if (!free_pages.step() || !size.step()) return size_bytes();
-  return size_bytes() - free_pages.int64(0) * size.int64(0);
+  const int64_t free_pages = pragma_value("PRAGMA freelist_count");
+  return size_bytes() - free_pages * pragma_value("PRAGMA page_size");
+}
+
+int64_t Database::pragma_value(std::string_view pragma) {
+  Statement& s = cached(pragma);
+  StatementScope scope(s);
+  return s.step() ? s.int64(0) : 0;
 }
 
 std::string Database::serialize() {

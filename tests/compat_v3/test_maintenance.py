@@ -179,3 +179,49 @@ class CtlMaintenance(V3Case):
         r = self.ctl_ok("alarm", "disarm")
         self.assertEqual(r.out, "")
         self.assertEqual(self.ctl_ok("alarm", "list").out, "")
+
+
+class CtlQuota(V3Case):
+    """--quota-backend-bytes: past the quota a put fails with NOSPACE and raises the alarm;
+    while it is raised every put fails, deletes still work; compaction, defrag and a
+    disarm make the member take writes again. A one-member cluster of its own."""
+
+    SERVICES = ("maintenance", "kv")
+    QUOTA = 1 << 20
+    NOSPACE = "Error: etcdserver: mvcc: database space exceeded"
+
+    def setUp(self):
+        super().setUp()
+        self.own = cluster.Cluster(ENV.kind, 1, binary=ENV.cluster.binary,
+                                   extra_args=["--quota-backend-bytes", str(self.QUOTA)])
+        self.addCleanup(self.own.stop)
+        self.url = self.own.client_urls[0]
+        wait_until(lambda: self.ctl("put", self.k("ready"), "1").rc == 0, timeout=30,
+                   what="the quota cluster to take a v3 put")
+
+    def test_nospace_alarm_blocks_puts_until_disarmed(self):
+        value = "x" * 65536
+        failed = None
+        for i in range(100):  # 6.4 MiB at most: far past the quota
+            r = self.ctl("put", self.k("big/%03d" % i), value)
+            if r.rc != 0:
+                failed = r
+                break
+        self.assertIsNotNone(failed, "100 puts of 64 KiB all fit a 1 MiB quota")
+        self.assertGreater(i, 0, failed)  # the empty database is under the quota
+        self.assertCtlError(failed, 1, [self.NOSPACE])
+        self.assertIn("alarm:NOSPACE", self.ctl_ok("alarm", "list").out)
+
+        # raised: even a small put fails, reads and deletes work
+        self.assertCtlError(self.ctl("put", self.k("small"), "1"), 1, [self.NOSPACE])
+        self.assertEqual(self.ctl_ok("get", self.k("big/000"), "--print-value-only").out,
+                         value + "\n")
+        self.assertEqual(self.ctl_ok("del", self.k("big/"), "--prefix").out, "%d\n" % i)
+
+        # free the space, then disarm: writes are taken again
+        self.ctl_ok("compact", str(self.rev()))
+        self.ctl_ok("defrag")
+        self.ctl_ok("alarm", "disarm")
+        self.assertEqual(self.ctl_ok("alarm", "list").out, "")
+        self.ctl_ok("put", self.k("small"), "1")
+        self.assertEqual(self.ctl_ok("get", self.k("small"), "--print-value-only").out, "1\n")
