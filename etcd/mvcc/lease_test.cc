@@ -1,5 +1,7 @@
 // Leases in the keyspace: grant, attach by put, revoke deleting the attached keys at one
 // revision, and puts naming a missing lease refused (directly and inside a txn).
+#include <cstdio>
+
 #include "etcd/mvcc/mvcc_test_util.h"
 
 namespace etcd::mvcc {
@@ -63,6 +65,46 @@ TEST_F(MvccLease, AKeyMovedToAnotherLeaseOrNoneIsNoLongerAttached) {
   put("b", "2");
   EXPECT_TRUE(kv_->lease_keys(3).empty());
   EXPECT_EQ(kv_->lease_keys(4), (std::vector<std::string>{"a"}));
+}
+
+// lease_keys reads the partial index of leased rows: a key whose history carries the
+// lease several times is listed once, only while its live row does; compaction and
+// deletes keep the index in step with the rows.
+TEST_F(MvccLease, AttachedKeysFollowTheLiveRowThroughHistoryDeletesAndCompaction) {
+  put("k", "1", 3);
+  put("k", "2");     // detached
+  put("k", "3", 3);  // attached again: two rows of k carry lease 3
+  put("m", "1", 3);
+  put("m", "2", 3);
+  put("d", "1", 3);
+  del("d");
+  for (int i = 0; i < 50; ++i)
+    put("free/" + std::to_string(i), "v");
+  EXPECT_EQ(kv_->lease_keys(3), (std::vector<std::string>{"k", "m"}));
+  put("d", "2", 3);  // a new generation under the same lease
+  ASSERT_TRUE(compact(kv_->current_revision()).ok());
+  EXPECT_EQ(kv_->lease_keys(3), (std::vector<std::string>{"d", "k", "m"}));
+  EXPECT_TRUE(kv_->lease_keys(0).empty()) << "lease 0 is no lease, not every unleased key";
+}
+
+// A database written before the index existed gets it when the store opens: lease_keys'
+// statement names the index (INDEXED BY), so without it the process would abort.
+TEST_F(MvccLease, TheLeaseIndexIsBuiltForAnExistingDatabase) {
+  const std::string path = ::testing::TempDir() + "mvcc_lease_index_" +
+                           std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                           ".db";
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::remove((path + suffix).c_str());
+  open(path);
+  put("a", "1", 3);
+  put("b", "1", 4);
+  db_->exec("DROP INDEX mvcc_revisions_by_lease");
+  open(path);
+  EXPECT_EQ(kv_->lease_keys(3), (std::vector<std::string>{"a"}));
+  kv_.reset();
+  db_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::remove((path + suffix).c_str());
 }
 
 TEST_F(MvccLease, PutsNamingAMissingLeaseAreRefusedOnlyOnThePathTaken) {

@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS mvcc_revisions (
   PRIMARY KEY (key, main)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mvcc_revisions_by_revision ON mvcc_revisions (main, sub);
+CREATE INDEX IF NOT EXISTS mvcc_revisions_by_lease ON mvcc_revisions (lease, key, main)
+  WHERE lease != 0;
 CREATE TABLE IF NOT EXISTS mvcc_keys (key BLOB PRIMARY KEY, main INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS mvcc_meta (name BLOB PRIMARY KEY, value INTEGER NOT NULL)
   WITHOUT ROWID;
