@@ -229,6 +229,29 @@ TEST_F(HttpServerTest, TransferEncodingOtherThanChunkedGets400) {
   }
 }
 
+// HTTP/1.1 needs exactly one Host (as Go's server, so etcd, checks); HTTP/1.0 may omit it.
+TEST_F(HttpServerTest, Http11WithoutOneHostGets400AndHttp10WithoutHostIsServed) {
+  start(echo_path());
+  const std::pair<const char*, const char*> refused[] = {
+      {"GET /k HTTP/1.1\r\n\r\n", "missing required Host header"},
+      {"GET /k HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "too many Host headers"},
+  };
+  for (const auto& [request, message] : refused) {
+    auto s = connect();
+    send(s, request);
+    beast::flat_buffer buffer;
+    auto res = read_response(s, buffer);
+    EXPECT_EQ(res.result_int(), 400) << request;
+    EXPECT_EQ(res.body(), std::string("{\"message\":\"") + message + "\"}\n");
+  }
+  auto s = connect();
+  send(s, "GET /old HTTP/1.0\r\n\r\n");
+  beast::flat_buffer buffer;
+  auto res = read_response(s, buffer);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "/old|");
+}
+
 TEST_F(HttpServerTest, NewConnectionMustSendPromptly) {
   Limits limits;
   limits.request_timeout_ms = 200;

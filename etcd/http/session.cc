@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 #include <boost/beast/core/detect_ssl.hpp>
@@ -301,6 +302,13 @@ std::optional<std::pair<int, std::string>> Session::check_header() {
         431, "too many header fields (limit " + std::to_string(limits_.header_count_max) + ")"};
   }
   if (bytes > limits_.header_bytes_max) return headers_too_large(limits_);
+  // RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host; Go (so etcd) answers 400.
+  const auto hosts = header.equal_range(bhttp::field::host);
+  const auto host_count = std::distance(hosts.first, hosts.second);
+  if (host_count == 0 && header.version() >= 11) {
+    return std::pair{400, std::string("missing required Host header")};
+  }
+  if (host_count > 1) return std::pair{400, std::string("too many Host headers")};
   // Beast reads a body only for "chunked" and takes any other coding as "no body": the
   // bytes that follow would then be read as the next request (request smuggling). Go
   // answers 501; a 400 says the same to a client.

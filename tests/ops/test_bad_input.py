@@ -466,6 +466,10 @@ def generate():
                  b"\x00\x00\x00\x00", b"GET /v2/keys/dir HTTP/1.1\nHost x\n"]:
         add("request line", "%r" % line[:30], line + b"\r\nHost: x\r\n\r\n", expect="message",
             status=400)
+    add("request line", "HTTP/1.1 without Host", request("GET", "/v2/keys/dir", host=False),
+        expect="message", status=400)
+    add("request line", "two Host fields",
+        request("GET", "/v2/keys/dir", headers=["Host: other"]), expect="message", status=400)
     add("request line", "HTTP/0.9 style, then EOF", b"GET /v2/keys/dir\r\n\r\n",
         expect="close", half_close=True)
     add("request line", "nothing but EOF", b"", expect="close", half_close=True)
