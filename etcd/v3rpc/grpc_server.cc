@@ -63,7 +63,7 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(Backend& backend, Options 
   auto impl = std::make_unique<Impl>(backend, options);
   grpc::ServerBuilder builder;
   builder.RegisterService(&impl->kv);
-  builder.RegisterService(&impl->watch);
+  impl->watch.add_to(builder);
   builder.RegisterService(&impl->lease);
   builder.RegisterService(&impl->maintenance);
   builder.RegisterService(&impl->cluster);
@@ -74,6 +74,7 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(Backend& backend, Options 
   builder.SetMaxSendMessageSize(std::numeric_limits<int>::max());
   impl->server = builder.BuildAndStart();
   if (!impl->server) return Error{"starting the v3 gRPC server failed"};
+  impl->watch.start();
   return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(impl)));
 }
 
@@ -120,6 +121,7 @@ void GrpcServer::shutdown() {
   // A deadline in the past: cancel whatever is still open at once.
   impl_->server->Shutdown(std::chrono::system_clock::now());
   impl_->server->Wait();
+  impl_->watch.stop();  // its queue's threads took the ends of its calls
 }
 
 }  // namespace etcd::v3rpc

@@ -42,16 +42,24 @@ class KvService final : public pb::KV::CallbackService {
   int max_txn_ops_;
 };
 
-class WatchService final : public pb::Watch::CallbackService {
+// Watch, on gRPC's async API with a completion queue and threads of its own (why:
+// watch_service.cc). Its steps follow the server's: add_to before the server is built,
+// start once it runs, stop after its Shutdown returned.
+class WatchService {
  public:
-  WatchService(Backend& backend, WatchBatching& batching)
-      : backend_(backend), batching_(batching) {}
-  grpc::ServerBidiReactor<pb::WatchRequest, pb::WatchResponse>* Watch(
-      CallbackServerContext* context) override;
+  WatchService(Backend& backend, WatchBatching& batching);
+  ~WatchService();
+  WatchService(const WatchService&) = delete;
+  WatchService& operator=(const WatchService&) = delete;
+
+  void add_to(grpc::ServerBuilder& builder);
+  void start();
+  void stop();
+
+  struct Impl;
 
  private:
-  Backend& backend_;
-  WatchBatching& batching_;
+  std::unique_ptr<Impl> impl_;
 };
 
 class LeaseService final : public pb::Lease::CallbackService {
