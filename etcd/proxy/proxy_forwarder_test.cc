@@ -195,8 +195,11 @@ TEST_F(ForwarderTest, StreamsChunksAsTheyComeAndPropagatesHangUps) {
   stream.expires_after(10s);
   stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), proxy));
   bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/v2/keys/a?wait=true", 11};
+  req.set(bhttp::field::host, "127.0.0.1");  // HTTP/1.1 without Host is refused (400)
   bhttp::write(stream, req);
-  auto exchange = member_side.get_future().get();
+  auto member_future = member_side.get_future();
+  ASSERT_EQ(member_future.wait_for(10s), std::future_status::ready) << "the proxy never forwarded";
+  auto exchange = member_future.get();
   exchange->write_chunk("{\"action\":\"set\"}");
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
