@@ -13,11 +13,12 @@
 #include "etcd/mvcc/kv_store.h"
 #include "etcd/mvcc/watch_hub.h"
 #include "etcd/store/database.h"
+#include "etcd/v3rpc/unsupported_backend_test_util.h"
 
 namespace etcd::v3rpc::concurrency {
 namespace {
 
-class FakeMember final : public Backend {
+class FakeMember final : public v3rpc::testing::UnsupportedBackend {
  public:
   FakeMember() {
     db_ = std::move(store::Database::open(":memory:")).value();
@@ -81,24 +82,6 @@ class FakeMember final : public Backend {
       done(std::get<mvcc::LeaseResponse>(*r), header());
     });
   }
-  void lease_revoke(int64_t, Reply<mvcc::LeaseResponse> done) override { unsupported(done); }
-  void lease_renew(int64_t, Reply<mvcc::LeaseResponse> done) override { unsupported(done); }
-  void lease_time_to_live(int64_t, bool, Reply<LeaseStatus> done) override { unsupported(done); }
-  void lease_list(Reply<std::vector<int64_t>> done) override { unsupported(done); }
-  void status(Reply<StatusInfo> done) override { unsupported(done); }
-  void hash_kv(int64_t, Reply<mvcc::HashKvResponse> done) override { unsupported(done); }
-  void snapshot(Reply<std::string> done) override { unsupported(done); }
-  void move_leader(uint64_t, Reply<bool> done) override { unsupported(done); }
-  void alarm(mvcc::AlarmRequest, Reply<mvcc::AlarmResponse> done) override { unsupported(done); }
-  void member_list(Reply<std::vector<server::Member>> done) override { unsupported(done); }
-  void member_add(std::vector<std::string>, bool, Reply<MemberChange> done) override {
-    unsupported(done);
-  }
-  void member_remove(uint64_t, Reply<MemberChange> done) override { unsupported(done); }
-  void member_update(uint64_t, std::vector<std::string>, Reply<MemberChange> done) override {
-    unsupported(done);
-  }
-  void member_promote(uint64_t, Reply<MemberChange> done) override { unsupported(done); }
 
   int64_t last_grant_ttl = 0;
 
@@ -130,10 +113,6 @@ class FakeMember final : public Backend {
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   };
 
-  template <typename T>
-  void unsupported(Reply<T>& done) {
-    done(Error{"unsupported"}, header());
-  }
   void post(std::function<void()> task) { queue_.push_back(std::move(task)); }
   Header header() { return Header{1, 2, kv_->current_revision(), 3}; }
 

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "etcd/v3rpc/grpc_server.h"
+#include "etcd/v3rpc/unsupported_backend_test_util.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
 
 namespace etcd::v3rpc {
@@ -27,7 +28,7 @@ using namespace std::chrono_literals;
 constexpr auto kDeadline = 30s;
 
 // A member whose only service is watch streams: the test sends their replies.
-class FakeWatchMember final : public Backend {
+class FakeWatchMember final : public testing::UnsupportedBackend {
  public:
   class Stream final : public WatchStream {
    public:
@@ -91,33 +92,7 @@ class FakeWatchMember final : public Backend {
     return streams_;
   }
 
-  // ---- the rest of the Backend: not used here ----
-  void range(mvcc::RangeRequest, Reply<mvcc::RangeResponse> done) override { no(done); }
-  void write(mvcc::WriteRequest, Reply<mvcc::WriteResponse> done) override { no(done); }
-  void lease_grant(int64_t, int64_t, Reply<mvcc::LeaseResponse> done) override { no(done); }
-  void lease_revoke(int64_t, Reply<mvcc::LeaseResponse> done) override { no(done); }
-  void lease_renew(int64_t, Reply<mvcc::LeaseResponse> done) override { no(done); }
-  void lease_time_to_live(int64_t, bool, Reply<LeaseStatus> done) override { no(done); }
-  void lease_list(Reply<std::vector<int64_t>> done) override { no(done); }
-  void status(Reply<StatusInfo> done) override { no(done); }
-  void hash_kv(int64_t, Reply<mvcc::HashKvResponse> done) override { no(done); }
-  void snapshot(Reply<std::string> done) override { no(done); }
-  void move_leader(uint64_t, Reply<bool> done) override { no(done); }
-  void alarm(mvcc::AlarmRequest, Reply<mvcc::AlarmResponse> done) override { no(done); }
-  void member_list(Reply<std::vector<server::Member>> done) override { no(done); }
-  void member_add(std::vector<std::string>, bool, Reply<MemberChange> done) override { no(done); }
-  void member_remove(uint64_t, Reply<MemberChange> done) override { no(done); }
-  void member_update(uint64_t, std::vector<std::string>, Reply<MemberChange> done) override {
-    no(done);
-  }
-  void member_promote(uint64_t, Reply<MemberChange> done) override { no(done); }
-
  private:
-  template <typename T>
-  static void no(Reply<T>& done) {
-    done(Error{"unsupported"}, Header{});
-  }
-
   std::mutex strand_;   // held while a reply is sent, as the member's strand runs one
   std::mutex records_;  // streams_, each stream's created watches
   std::condition_variable changed_;
