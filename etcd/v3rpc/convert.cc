@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "etcd/mvcc/error.h"
+#include "etcd/mvcc/watch_hub.h"
 #include "etcd/v3rpc/errors.h"
 
 namespace etcd::v3rpc {
@@ -451,6 +452,19 @@ pb::HashKVResponse to_pb(const mvcc::HashKvResponse& response, const HeaderField
   fill_header(out.mutable_header(), h.cluster_id, h.member_id, response.revision, h.raft_term);
   out.set_hash(response.hash);
   out.set_compact_revision(response.compact_revision);
+  return out;
+}
+
+pb::WatchResponse to_pb(const mvcc::WatchResponse& response, const HeaderFields& h) {
+  pb::WatchResponse out;
+  fill_header(out.mutable_header(), h.cluster_id, h.member_id, response.revision, h.raft_term);
+  out.set_watch_id(response.watch_id);
+  out.set_created(response.created);
+  out.set_canceled(response.canceled);
+  out.set_compact_revision(response.compact_revision);
+  out.set_cancel_reason(response.cancel_reason);
+  for (const auto& e : response.events)
+    *out.add_events() = to_pb(e);
   return out;
 }
 

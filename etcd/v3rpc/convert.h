@@ -14,6 +14,10 @@
 #include "etcdserverpb/rpc.pb.h"
 #include "mvccpb/kv.pb.h"
 
+namespace etcd::mvcc {
+struct WatchResponse;  // etcd/mvcc/watch_hub.h
+}  // namespace etcd::mvcc
+
 namespace etcd::v3rpc {
 
 // What the answering member puts in a top-level ResponseHeader besides the revision, which
@@ -69,6 +73,9 @@ etcdserverpb::CompactionResponse to_pb(const mvcc::CompactionResponse& response,
                                        const HeaderFields& header);
 etcdserverpb::HashKVResponse to_pb(const mvcc::HashKvResponse& response,
                                    const HeaderFields& header);
+// A watch reply: the header's revision is the reply's (the watcher's progress), the events
+// converted as below.
+etcdserverpb::WatchResponse to_pb(const mvcc::WatchResponse& response, const HeaderFields& header);
 mvccpb::KeyValue to_pb(const mvcc::KeyValue& kv);
 // Event.revision is not on the wire (kv.mod_revision carries its main part).
 mvccpb::Event to_pb(const mvcc::Event& event);

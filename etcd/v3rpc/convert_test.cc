@@ -11,6 +11,7 @@
 
 #include "etcd/mvcc/error.h"
 #include "etcd/mvcc/validate.h"
+#include "etcd/mvcc/watch_hub.h"
 #include "etcd/v3rpc/errors.h"
 
 namespace etcd::v3rpc {
@@ -430,6 +431,34 @@ TEST(Responses, TopLevelHeaderHasTheMembersFields) {
   EXPECT_EQ(h.compact_revision(), 5);
   EXPECT_EQ(h.header().revision(), 14);
   EXPECT_EQ(h.header().member_id(), 22u);
+}
+
+TEST(Responses, WatchReplyCarriesItsRevisionFlagsAndEvents) {
+  mvcc::WatchResponse r;
+  r.watch_id = 7;
+  r.canceled = true;
+  r.compact_revision = 5;
+  r.cancel_reason = "mvcc: required revision has been compacted";
+  r.revision = 12;
+  r.events.push_back({.type = mvcc::EventType::kDelete,
+                      .kv = {.key = "k", .mod_revision = 12},
+                      .revision = {12, 0}});
+  const pb::WatchResponse w = to_pb(r, kMember);
+  EXPECT_EQ(w.header().revision(), 12);
+  EXPECT_EQ(w.header().cluster_id(), 11u);
+  EXPECT_EQ(w.header().member_id(), 22u);
+  EXPECT_EQ(w.header().raft_term(), 33u);
+  EXPECT_EQ(w.watch_id(), 7);
+  EXPECT_FALSE(w.created());
+  EXPECT_TRUE(w.canceled());
+  EXPECT_EQ(w.compact_revision(), 5);
+  EXPECT_EQ(w.cancel_reason(), r.cancel_reason);
+  ASSERT_EQ(w.events_size(), 1);
+  EXPECT_EQ(w.events(0).type(), mvccpb::Event::DELETE);
+  EXPECT_EQ(w.events(0).kv().mod_revision(), 12);
+  r.created = true;
+  r.canceled = false;
+  EXPECT_TRUE(to_pb(r, kMember).created());
 }
 
 TEST(Responses, NestedHeadersCarryOnlyTheirRevision) {

@@ -1,7 +1,7 @@
 // The v3 gRPC services (etcdserverpb; v3lockpb and v3electionpb at the end) on the
-// callback API, each a thin layer: validate as etcd's v3rpc layer does, convert protobuf
-// to etcd/mvcc values, ask the Backend, convert the answer back. No state of their own
-// beyond open streams.
+// callback API, Watch on the async API (watch_service.cc says why), each a thin layer: validate as
+// etcd's v3rpc layer does, convert protobuf to etcd/mvcc values, ask the Backend, convert the
+// answer back. No state of their own beyond open streams.
 #pragma once
 
 #include <memory>

@@ -103,19 +103,6 @@ mvcc::WatchRequest watch_request_of(const pb::WatchCreateRequest& c) {
   return r;
 }
 
-pb::WatchResponse to_pb(const mvcc::WatchResponse& r, const Header& h) {
-  pb::WatchResponse out;
-  fill_header(out.mutable_header(), h.cluster_id, h.member_id, r.revision, h.raft_term);
-  out.set_watch_id(r.watch_id);
-  out.set_created(r.created);
-  out.set_canceled(r.canceled);
-  out.set_compact_revision(r.compact_revision);
-  out.set_cancel_reason(r.cancel_reason);
-  for (const auto& e : r.events)
-    *out.add_events() = v3rpc::to_pb(e);
-  return out;
-}
-
 // One Watch call, from the request for it to its end. Deletes itself once the call is
 // over (the done notification came) and no operation it issued is outstanding.
 class WatchCall {
@@ -203,7 +190,7 @@ class WatchCall {
 
   // From the member's strand: one reply for this stream.
   void enqueue(mvcc::WatchResponse r, const Header& h) {
-    pb::WatchResponse out = to_pb(r, h);
+    pb::WatchResponse out = to_pb(r, HeaderFields{h.cluster_id, h.member_id, h.raft_term});
     {
       std::lock_guard lock(mutex_);
       if (ending_ || call_over_) return;
@@ -239,7 +226,8 @@ class WatchCall {
       // Nothing cached: the write completes later, on the service's threads.
       if (grpc_completion_queue_thread_local_cache_flush(core, &tag, &cached_ok) == 0) return;
       bool ok = cached_ok != 0;
-      // As CompletionQueue::Next does: gRPC's own tag turns into the application's.
+      // As CompletionQueue::Next does: gRPC's own tag turns into the application's (false
+      // only for an event of gRPC's own, e.g. with interceptors, which this server has none).
       if (!static_cast<grpc::internal::CompletionQueueTag*>(tag)->FinalizeResult(&tag, &ok)) {
         return;
       }
