@@ -35,9 +35,10 @@ Result<RangeResponse> KvStore::range(const RangeRequest& request) {
 // compact revision is allowed (compaction kept every key live there).
 Result<int64_t> KvStore::read_revision(int64_t requested, int64_t current) {
   if (requested > current) return make_error(ErrorCode::kFutureRevision);
-  const int64_t at = requested <= 0 ? current : requested;
-  if (at < compact_revision()) return make_error(ErrorCode::kCompacted);
-  return at;
+  // The current revision is never below the compact revision: no need to read it.
+  if (requested <= 0 || requested == current) return current;
+  if (requested < compact_revision()) return make_error(ErrorCode::kCompacted);
+  return requested;
 }
 
 RangeResponse KvStore::read(const RangeRequest& request, int64_t at, int64_t current) {
@@ -61,6 +62,12 @@ RangeResponse KvStore::read(const RangeRequest& request, int64_t at, int64_t cur
 std::vector<KeyValue> KvStore::rows_at(const KeyRange& range, int64_t at, int64_t current,
                                        size_t max_rows, int64_t& count) {
   std::vector<KeyValue> kvs;
+  if (at == current && range.single) {  // the common point read: one lookup
+    auto kv = table_.live(range.begin);
+    count = kv ? 1 : 0;
+    if (kv && max_rows > 0) kvs.push_back(std::move(*kv));
+    return kvs;
+  }
   if (at == current) {
     count = table_.count_live(range);
     if (max_rows == 0) return kvs;

@@ -144,6 +144,34 @@ TEST_F(MvccRange, FutureAndCompactedRevisions) {
   EXPECT_EQ(range(r).kvs.at(0).value, "3");
 }
 
+TEST_F(MvccRange, PointReadsAtTheCurrentRevision) {
+  RangeRequest r{"a"};
+  auto found = range(r);
+  EXPECT_EQ(describe_kvs(found), "a=3@2 ");
+  EXPECT_EQ(found.count, 1);
+  EXPECT_EQ(found.revision, 6);
+  r.count_only = true;
+  auto counted = range(r);
+  EXPECT_TRUE(counted.kvs.empty());
+  EXPECT_EQ(counted.count, 1);
+  auto missing = range(RangeRequest{"e"});  // never written
+  EXPECT_TRUE(missing.kvs.empty());
+  EXPECT_EQ(missing.count, 0);
+  // Compacted up to the current revision: the current one is still readable, by 0 or by
+  // its number, and nothing older is.
+  ASSERT_TRUE(compact(6).ok());
+  for (int64_t at : {int64_t{0}, int64_t{6}}) {
+    RangeRequest now{"a"};
+    now.revision = at;
+    EXPECT_EQ(describe_kvs(range(now)), "a=3@2 ") << "at " << at;
+  }
+  RangeRequest older{"a"};
+  older.revision = 5;
+  auto compacted = kv_->range(older);
+  ASSERT_FALSE(compacted.ok());
+  EXPECT_TRUE(is(compacted.error(), ErrorCode::kCompacted));
+}
+
 TEST_F(MvccRange, InvalidRequests) {
   auto empty = kv_->range(RangeRequest{});
   ASSERT_FALSE(empty.ok());

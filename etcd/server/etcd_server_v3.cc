@@ -134,12 +134,16 @@ class EtcdServer::V3 final : public v3rpc::Backend {
   void range(mvcc::RangeRequest request, v3rpc::Reply<mvcc::RangeResponse> done) override {
     s_.on_strand([this, request = std::move(request), done = std::move(done)]() mutable {
       if (!s_.core_) return done(stopped(), header());
-      if (request.serializable) return done(s_.core_->kv().range(request), header());
+      if (request.serializable) {
+        auto [result, h] = read_range(request);
+        return done(std::move(result), h);
+      }
       auto pending = bounded(std::move(done));
       s_.core_->read_index([this, pending, request](Result<void> ok) {
         if (pending->fired || !s_.core_) return;
         if (!ok) return (void)pending->fire(ok.error(), header());
-        pending->fire(s_.core_->kv().range(request), header());
+        auto [result, h] = read_range(request);
+        pending->fire(std::move(result), h);
       });
     });
   }
@@ -347,6 +351,14 @@ class EtcdServer::V3 final : public v3rpc::Backend {
 
  private:
   static Error stopped() { return Error{std::string(kErrStopped)}; }
+
+  // The range and its header's revision from one read transaction, closed before the
+  // answer goes out.
+  std::pair<Result<mvcc::RangeResponse>, v3rpc::Header> read_range(
+      const mvcc::RangeRequest& request) {
+    store::ReadScope read(s_.core_->store().database());
+    return {s_.core_->kv().range(request), header()};
+  }
 
   v3rpc::Header header() const {
     v3rpc::Header h;

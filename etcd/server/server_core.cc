@@ -377,6 +377,9 @@ void ServerCore::send(std::vector<raft::Message> messages) {
 }
 
 void ServerCore::release_reads() {
+  if (reads_ready_.empty() || reads_ready_.begin()->first > applied_index_) return;
+  // The reads released together share one read transaction (the callbacks only read).
+  store::ReadScope read(store_->database());
   while (!reads_ready_.empty() && reads_ready_.begin()->first <= applied_index_) {
     auto done = std::move(reads_ready_.begin()->second);
     reads_ready_.erase(reads_ready_.begin());

@@ -171,6 +171,16 @@ Statement& Database::cached(std::string_view sql) {
   return *it->second;
 }
 
+ReadScope::ReadScope(Database& db) {
+  if (sqlite3_get_autocommit(db.handle()) == 0) return;
+  db.cached("BEGIN").run();
+  began_ = &db;
+}
+
+ReadScope::~ReadScope() {
+  if (began_ != nullptr) began_->cached("COMMIT").run();
+}
+
 void Database::stop_auto_checkpoint() {
   // The hook replaces SQLite's auto-checkpoint (which is itself a WAL hook).
   sqlite3_wal_hook(

@@ -135,6 +135,21 @@ class Transaction {
   Database& db_;
 };
 
+// One read transaction around a request's statements, begun only when none is open (the
+// store's batch already is one). Outside a transaction each statement takes and drops the
+// WAL read lock on its own, a fifth of a point read's CPU when a request runs five.
+// Nothing may begin a transaction (a store batch) while the scope is open.
+class ReadScope {
+ public:
+  explicit ReadScope(Database& db);
+  ~ReadScope();
+  ReadScope(const ReadScope&) = delete;
+  ReadScope& operator=(const ReadScope&) = delete;
+
+ private:
+  Database* began_ = nullptr;  // the database this scope began a transaction on
+};
+
 // A second connection to a store database that only copies its WAL into the database
 // file (PASSIVE: never waits for, nor blocks, the writer). Owned by the store's owner,
 // used from one thread at a time, typically a background one.
