@@ -25,6 +25,7 @@ int64_t KvStore::compact_revision() {
 
 Result<RangeResponse> KvStore::range(const RangeRequest& request) {
   if (auto valid = validate(request); !valid) return valid.error();
+  store::ReadScope snapshot(db_);  // one WAL read lock for the request's statements
   const int64_t current = current_revision();
   auto at = read_revision(request.revision, current);
   if (!at) return at.error();

@@ -9,12 +9,13 @@
 // order give the same bytes on every member.
 // Transactions: the caller owns them. Mutations (put, delete_range, txn, compact) must run
 // inside the caller's open SQLite transaction (asserted), normally the v2 store's batch
-// that also writes the applied raft index, and are durable exactly when it commits. The
-// store never runs BEGIN/COMMIT/ROLLBACK, keeps no state outside the tables, and so stays
-// right after the caller rolls back or restores a snapshot (re-run open() after a restore
-// in case the image predates these tables). A failed request (an error Result) changed
-// nothing.
-// Thread: single-threaded, on the connection's owner thread.
+// that also writes the applied raft index, and are durable exactly when it commits. Reads
+// (range, events, hash_kv) called outside a transaction run in a read transaction of their
+// own (store::ReadScope); otherwise the store never runs BEGIN/COMMIT/ROLLBACK. It keeps
+// no state outside the tables, and so stays right after the caller rolls back or restores
+// a snapshot (re-run open() after a restore in case the image predates these tables). A failed
+// request (an error Result) changed nothing. Thread: single-threaded, on the connection's owner
+// thread.
 #pragma once
 
 #include <cstdint>

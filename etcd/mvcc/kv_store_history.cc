@@ -32,6 +32,7 @@ Result<CompactionResponse> KvStore::compact(const CompactionRequest& request) {
 
 Result<std::vector<Event>> KvStore::events(int64_t first, int64_t last, size_t limit,
                                            bool prev_kv) {
+  store::ReadScope snapshot(db_);
   if (first < compact_revision()) return make_error(ErrorCode::kCompacted);
   const int64_t current = current_revision();
   if (last <= 0 || last > current) last = current;
@@ -57,6 +58,7 @@ Result<std::vector<Event>> KvStore::events(int64_t first, int64_t last, size_t l
 }
 
 Result<HashKvResponse> KvStore::hash_kv(int64_t revision) {
+  store::ReadScope snapshot(db_);
   const int64_t current = current_revision();
   const int64_t compacted = compact_revision();
   if (revision > 0 && revision <= compacted) return make_error(ErrorCode::kCompacted);
