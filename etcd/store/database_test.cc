@@ -74,7 +74,7 @@ TEST(DatabaseTest, ReadScopeReadsOneSnapshotAndEndsIt) {
   }
   EXPECT_NE(sqlite3_get_autocommit((*reader)->handle()), 0) << "the scope ended its read";
   EXPECT_EQ(sum_of(**reader), 30);
-  add_row(**writer, 3, 30);  // nothing holds the old snapshot: the writer is not blocked
+  add_row(**writer, 3, 30);  // outside a scope, each read sees the latest commit
   EXPECT_EQ(sum_of(**reader), 60);
 }
 
