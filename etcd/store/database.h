@@ -136,7 +136,8 @@ class Transaction {
 };
 
 // One read transaction around a request's statements, begun only when none is open (the
-// store's batch already is one). Outside a transaction each statement takes and drops the
+// store's batch already is one; Transaction above always begins, so it cannot be used
+// where a batch may be open). Outside a transaction each statement takes and drops the
 // WAL read lock on its own, a fifth of a point read's CPU when a request runs five.
 // Nothing may begin a transaction (a store batch) while the scope is open.
 class ReadScope {
