@@ -352,20 +352,25 @@ class EtcdServer::V3 final : public v3rpc::Backend {
  private:
   static Error stopped() { return Error{std::string(kErrStopped)}; }
 
-  // The range and its header's revision from one read transaction, closed before the
-  // answer goes out.
+  // The range (one read transaction, KvStore's) and its header, whose revision is the
+  // one the range read at: no second read of the revision counter.
   std::pair<Result<mvcc::RangeResponse>, v3rpc::Header> read_range(
       const mvcc::RangeRequest& request) {
-    store::ReadScope read(s_.core_->store().database());
-    return {s_.core_->kv().range(request), header()};
+    auto result = s_.core_->kv().range(request);
+    const v3rpc::Header h = result ? header_at(result->revision) : header();
+    return {std::move(result), h};
   }
 
   v3rpc::Header header() const {
+    return header_at(s_.core_ ? s_.core_->kv().current_revision() : 0);
+  }
+
+  v3rpc::Header header_at(int64_t revision) const {
     v3rpc::Header h;
     h.cluster_id = s_.cluster_id_;
     h.member_id = s_.id_.value;
     if (s_.core_) {
-      h.revision = s_.core_->kv().current_revision();
+      h.revision = revision;
       h.raft_term = s_.core_->term().value;
     }
     return h;
